@@ -1,0 +1,17 @@
+# msdl: microstructure simulation -> deep-learning datasets -> trained models -> figures.
+# Full scale by default (config.yaml); `--profile profiles/local` runs the demo scale.
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/datasets.smk"
+include: "workflow/rules/models.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_outputs(),

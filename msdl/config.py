@@ -1,0 +1,90 @@
+"""Configuration: schema validation plus the checks a schema cannot express.
+
+Every error names the key at fault as a dotted path, e.g.
+``datasets.synthetic_binary.volume_fraction: 1.5 is greater than or equal to the maximum of 1``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import yaml
+from jsonschema import Draft202012Validator
+
+from msdl.shards import Shard, shard_plan
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message lists every fault with its key."""
+
+
+def _key(path) -> str:
+    return ".".join(str(p) for p in path) or "<top level>"
+
+
+def load_schema(path: str | Path = SCHEMA_PATH) -> dict:
+    return yaml.safe_load(Path(path).read_text())
+
+
+def schema_errors(config: dict, schema: dict) -> list[str]:
+    """Schema violations as ``key: message`` lines, in key order."""
+    validator = Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
+    return [f"{_key(e.absolute_path)}: {e.message}" for e in errors]
+
+
+def semantic_errors(config: dict) -> list[str]:
+    """Cross-field checks: positive-definite covariances, references, epochs."""
+    errors = []
+    datasets = config["datasets"]
+    for name, ds in datasets.items():
+        key = f"datasets.{name}"
+        if ds["generator"] == "gaussian_random_field":
+            c = np.asarray(ds["covariance"], dtype=float)
+            if not np.allclose(c, c.T):
+                errors.append(f"{key}.covariance: {c.tolist()} is not symmetric (c_xy must equal c_yx)")
+            elif np.linalg.eigvalsh(c).min() <= 0:
+                errors.append(
+                    f"{key}.covariance: {c.tolist()} is not positive definite "
+                    f"(eigenvalues {np.round(np.linalg.eigvalsh(c), 6).tolist()})"
+                )
+        elif ds["generator"] == "threshold":
+            source = datasets.get(ds["source"])
+            if source is None:
+                errors.append(f"{key}.source: no dataset named {ds['source']!r} (have {sorted(datasets)})")
+            elif source["generator"] != "gaussian_random_field":
+                errors.append(f"{key}.source: {ds['source']!r} is a {source['generator']} dataset; it must be a gaussian_random_field")
+    for name, model in config["models"].items():
+        key = f"models.{name}"
+        if model["dataset"] not in datasets:
+            errors.append(f"{key}.dataset: no dataset named {model['dataset']!r} (have {sorted(datasets)})")
+        late = [e for e in model["figure_epochs"] if e > model["epochs"]]
+        if late:
+            errors.append(f"{key}.figure_epochs: {late} are beyond epochs = {model['epochs']}")
+    return errors
+
+
+def validate_config(config: dict, schema: dict | None = None) -> dict:
+    """Raise :class:`ConfigError` listing every fault; return ``config`` when valid."""
+    errors = schema_errors(config, schema if schema is not None else load_schema())
+    if not errors:
+        errors = semantic_errors(config)
+    if errors:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(errors))
+    return config
+
+
+def generator_dataset(config: dict, name: str) -> dict:
+    """The gaussian_random_field dataset that ``name`` is (or is thresholded from)."""
+    ds = config["datasets"][name]
+    return config["datasets"][ds["source"]] if ds["generator"] == "threshold" else ds
+
+
+def dataset_shards(config: dict, name: str) -> list[Shard]:
+    """Every shard of a dataset (a threshold dataset has its source's shards)."""
+    ds = generator_dataset(config, name)
+    seeds = ds["seeds"]
+    return shard_plan(seeds["first"], seeds["n_train"], seeds["n_test"], ds["shard_size"])

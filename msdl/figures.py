@@ -1,0 +1,108 @@
+"""The report's figure types, drawn with matplotlib (Agg, no display needed).
+
+All images are shown in gray with a fixed value range (``vmin``/``vmax``, default
+[0, 1], the range of both synthetic datasets), so epochs and models compare by eye.
+Every writer saves atomically.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from msdl.io import atomic_path  # noqa: E402
+
+
+def mosaic(images: np.ndarray, columns: int, gap: int = 2, fill: float = 1.0) -> np.ndarray:
+    """Tile ``(N, H, W)`` images into one 2D array, ``columns`` per row, with gaps."""
+    n, h, w = images.shape
+    rows = math.ceil(n / columns)
+    out = np.full((rows * (h + gap) - gap, columns * (w + gap) - gap), fill, dtype=np.float32)
+    for i, img in enumerate(images):
+        r, c = divmod(i, columns)
+        out[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = img
+    return out
+
+
+def _save(fig: plt.Figure, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=130)
+    plt.close(fig)
+
+
+def _show(ax: plt.Axes, image: np.ndarray, title: str, vmin: float, vmax: float) -> None:
+    ax.imshow(image, cmap="gray", vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.set_title(title, fontsize=9)
+    ax.axis("off")
+
+
+def microstructure_rows(rows: dict[str, np.ndarray], path: str | Path, title: str, vmin=0.0, vmax=1.0) -> None:
+    """Figure 2-2: one row per named image set ``(n, H, W)`` (e.g. smooth over binary)."""
+    n = max(len(v) for v in rows.values())
+    fig, axes = plt.subplots(len(rows), n, figsize=(1.6 * n, 1.7 * len(rows)), squeeze=False, layout="constrained")
+    for r, (label, images) in enumerate(rows.items()):
+        for c in range(n):
+            ax = axes[r, c]
+            ax.axis("off")
+            if c < len(images):
+                ax.imshow(images[c], cmap="gray", vmin=vmin, vmax=vmax, interpolation="nearest")
+        axes[r, 0].set_title(label, fontsize=9, loc="left")
+    fig.suptitle(title, fontsize=10)
+    _save(fig, path)
+
+
+def _panel_grid(n_panels: int) -> tuple[int, int]:
+    columns = min(3, n_panels)
+    return math.ceil(n_panels / columns), columns
+
+
+def reconstructions_by_epoch(
+    originals: np.ndarray, recons: dict[int, np.ndarray], path: str | Path, title: str, vmin=0.0, vmax=1.0
+) -> None:
+    """Figures 5-2/6-1: per epoch, the test images (top row) over their reconstructions."""
+    epochs = sorted(recons)
+    fig, axes = plt.subplots(len(epochs), 1, figsize=(8, 2.3 * len(epochs)), squeeze=False, layout="constrained")
+    for i, (ax, epoch) in enumerate(zip(axes[:, 0], epochs)):
+        pair = mosaic(np.concatenate([originals, recons[epoch]]), columns=len(originals))
+        _show(ax, pair, f"({string.ascii_lowercase[i % 26]}) Epoch {epoch}: test images (top), reconstructions (bottom)", vmin, vmax)
+    fig.suptitle(title, fontsize=10)
+    _save(fig, path)
+
+
+def samples_by_epoch(samples: dict[int, np.ndarray], path: str | Path, title: str, vmin=0.0, vmax=1.0) -> None:
+    """Figures 5-3/6-2: per epoch, a mosaic of decoder samples (8 x 8 for 64)."""
+    epochs = sorted(samples)
+    rows, columns = _panel_grid(len(epochs))
+    fig, axes = plt.subplots(rows, columns, figsize=(4 * columns, 4.2 * rows), squeeze=False, layout="constrained")
+    for ax in axes.ravel():
+        ax.axis("off")
+    for i, epoch in enumerate(epochs):
+        images = samples[epoch]
+        side = math.ceil(math.sqrt(len(images)))
+        _show(axes.ravel()[i], mosaic(images, columns=side), f"({string.ascii_lowercase[i % 26]}) Epoch {epoch}", vmin, vmax)
+    fig.suptitle(title, fontsize=10)
+    _save(fig, path)
+
+
+def loss_curves(metrics: dict[str, list[dict]], path: str | Path, title: str = "Training curves") -> None:
+    """Train and test MSE against epoch, one colour per model, log scale."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for i, (label, rows) in enumerate(sorted(metrics.items())):
+        epochs = [r["epoch"] for r in rows]
+        color = f"C{i}"
+        ax.plot(epochs, [r["train_mse"] for r in rows], color=color, label=f"{label} train")
+        ax.plot(epochs, [r["test_mse"] for r in rows], color=color, linestyle="--", label=f"{label} test")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("MSE (normalized units)")
+    ax.set_yscale("log")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(title, fontsize=10)
+    _save(fig, path)

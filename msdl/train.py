@@ -1,0 +1,242 @@
+"""Training loop for the autoencoders: Adam + MSE, as the report trained them.
+
+Read top to bottom: :func:`train` builds the model from a seed, resumes from the last
+checkpoint if one matches this run, and then for each epoch shuffles with a generator
+seeded by ``(seed, epoch)``, steps Adam on the MSE, evaluates on the test set, logs a
+progress line (rate, ETA) and writes a checkpoint atomically. Because the shuffle is a
+function of the epoch alone and the checkpoint holds the model, optimizer and metrics,
+a run killed at any point and restarted reaches the same weights as an uninterrupted
+run (on the CPU, same seed and thread count).
+
+A checkpoint is resumed only if its *fingerprint* (architecture, data checksums,
+normalization, batch size, learning rate, seed) equals this run's; the epoch count is
+not part of it, so raising ``epochs`` continues a finished run.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from msdl.io import atomic_path
+from msdl.models import build_autoencoder
+from msdl.progress import Progress, format_seconds
+
+METRIC_FIELDS = ("epoch", "train_mse", "test_mse", "test_mse_image", "seconds", "images_per_second")
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters of one training run (units: epochs, images, Adam step size)."""
+
+    architecture: str
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    seed: int = 0
+    device: str = "auto"
+    snapshot_epochs: list[int] = field(default_factory=list)
+    log_every_s: float = 60.0
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` -> CUDA when present, else CPU; ``cuda`` without a GPU is an error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(f"device {name!r} requested but torch sees no CUDA device")
+    return torch.device(name)
+
+
+def fingerprint(cfg: TrainConfig, data_ids: list[str], norm: dict) -> str:
+    """Hash of everything that makes two runs' epochs comparable (not the epoch count)."""
+    key = {
+        "architecture": cfg.architecture,
+        "batch_size": cfg.batch_size,
+        "learning_rate": cfg.learning_rate,
+        "seed": cfg.seed,
+        "data": sorted(data_ids),
+        "norm": [norm["mode"], norm["mean"], norm["scale"]],
+    }
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+
+def epoch_permutation(n: int, seed: int, epoch: int) -> torch.Tensor:
+    """The shuffle of one epoch: a function of ``(seed, epoch)`` only."""
+    generator = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+    return torch.randperm(n, generator=generator)
+
+
+@torch.no_grad()
+def evaluate_mse(model: nn.Module, images: torch.Tensor, batch_size: int, device: torch.device) -> float:
+    """Mean squared reconstruction error over ``images`` ``(N, 1, H, W)``, in eval mode."""
+    model.eval()
+    total = 0.0
+    for start in range(0, len(images), batch_size):
+        x = images[start : start + batch_size].to(device)
+        total += float(nn.functional.mse_loss(model(x), x, reduction="sum"))
+    return total / images.numel()
+
+
+def save_checkpoint(path: Path, state: dict) -> None:
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def load_checkpoint(path: Path) -> dict | None:
+    if not path.exists():
+        return None
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def train(
+    cfg: TrainConfig,
+    train_images: np.ndarray,
+    test_images: np.ndarray,
+    state_dir: str | Path,
+    run_id: str,
+    logger: logging.Logger,
+    scale: float = 1.0,
+) -> tuple[nn.Module, list[dict], dict[int, dict]]:
+    """Train (or resume) an autoencoder on normalized images ``(N, H, W)`` float32.
+
+    ``state_dir`` holds ``checkpoint.pt`` and one ``snapshot-epochNNNN.pt`` per snapshot
+    epoch; ``run_id`` is :func:`fingerprint`'s value; ``scale`` is the normalization's,
+    so that ``test_mse_image = test_mse * scale**2`` is in image units. Returns the
+    trained model (on the CPU), the metric rows per epoch and the snapshots
+    ``{epoch: state_dict}``.
+    """
+    state_dir = Path(state_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    device = resolve_device(cfg.device)
+    torch.manual_seed(cfg.seed)
+    model = build_autoencoder(cfg.architecture).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
+    x_train = torch.from_numpy(np.ascontiguousarray(train_images, dtype=np.float32)).unsqueeze(1)
+    x_test = torch.from_numpy(np.ascontiguousarray(test_images, dtype=np.float32)).unsqueeze(1)
+
+    checkpoint_path = state_dir / "checkpoint.pt"
+    metrics: list[dict] = []
+    start_epoch = 1
+    checkpoint = load_checkpoint(checkpoint_path)
+    if checkpoint is not None and checkpoint["run_id"] == run_id:
+        model.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        metrics = list(checkpoint["metrics"])
+        start_epoch = checkpoint["epoch"] + 1
+        logger.info(f"resuming from {checkpoint_path} after epoch {checkpoint['epoch']}")
+    elif checkpoint is not None:
+        logger.info(f"{checkpoint_path} belongs to another run (data or hyper-parameters changed): starting afresh")
+        for stale in state_dir.glob("snapshot-epoch*.pt"):
+            stale.unlink()
+    logger.info(
+        f"training {cfg.architecture} on {device}: {len(x_train)} train / {len(x_test)} test images, "
+        f"epochs {start_epoch}..{cfg.epochs}, batch {cfg.batch_size}, lr {cfg.learning_rate}"
+    )
+
+    run_start = time.perf_counter()
+    epochs_left = max(cfg.epochs - start_epoch + 1, 0)
+    for epoch in range(start_epoch, cfg.epochs + 1):
+        epoch_start = time.perf_counter()
+        model.train()
+        permutation = epoch_permutation(len(x_train), cfg.seed, epoch)
+        progress = Progress(logger, len(x_train), "images", cfg.log_every_s, what=f"epoch {epoch}: ")
+        total = 0.0
+        for start in range(0, len(x_train), cfg.batch_size):
+            x = x_train[permutation[start : start + cfg.batch_size]].to(device)
+            loss = nn.functional.mse_loss(model(x), x)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += float(loss.detach()) * len(x)
+            progress.done += len(x)
+            if time.perf_counter() - progress.last >= cfg.log_every_s:
+                progress.update(0, force=True)
+        seconds = time.perf_counter() - epoch_start
+        test_mse = evaluate_mse(model, x_test, cfg.batch_size, device)
+        row = {
+            "epoch": epoch,
+            "train_mse": total / len(x_train),
+            "test_mse": test_mse,
+            "test_mse_image": test_mse * scale**2,
+            "seconds": seconds,
+            "images_per_second": len(x_train) / seconds,
+        }
+        metrics.append(row)
+        cpu_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+        if epoch in cfg.snapshot_epochs:
+            save_checkpoint(state_dir / f"snapshot-epoch{epoch:04d}.pt", cpu_state)
+        save_checkpoint(
+            checkpoint_path,
+            {"run_id": run_id, "epoch": epoch, "model": cpu_state, "optimizer": optimizer.state_dict(), "metrics": metrics},
+        )
+        done = epoch - start_epoch + 1
+        per_epoch = (time.perf_counter() - run_start) / done
+        logger.info(
+            f"epoch {epoch}/{cfg.epochs} train_mse {row['train_mse']:.5f} test_mse {row['test_mse']:.5f} "
+            f"{row['images_per_second']:.0f} images/s, {seconds:.1f} s/epoch, "
+            f"ETA {format_seconds(per_epoch * (epochs_left - done))}"
+        )
+
+    snapshots = {}
+    for epoch in cfg.snapshot_epochs:
+        path = state_dir / f"snapshot-epoch{epoch:04d}.pt"
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: snapshot of epoch {epoch} missing; delete {state_dir} and retrain")
+        snapshots[epoch] = torch.load(path, map_location="cpu", weights_only=True)
+    return model.cpu(), metrics, snapshots
+
+
+def write_metrics(path: str | Path, metrics: list[dict]) -> None:
+    """Per-epoch metrics as CSV (columns :data:`METRIC_FIELDS`), atomically."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=METRIC_FIELDS)
+            writer.writeheader()
+            for row in metrics:
+                writer.writerow({k: row[k] for k in METRIC_FIELDS})
+
+
+def read_metrics(path: str | Path) -> list[dict]:
+    with open(path, newline="") as fh:
+        return [{k: (int(v) if k == "epoch" else float(v)) for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def save_model(path: str | Path, cfg: TrainConfig, model: nn.Module, snapshots: dict[int, dict], norm: dict) -> None:
+    """The trained model file: final weights, snapshots by epoch, config and normalization.
+
+    Loadable with ``torch.load(path, weights_only=True)``.
+    """
+    with atomic_path(path) as tmp:
+        torch.save(
+            {
+                "config": json.dumps(asdict(cfg)),
+                "normalization": json.dumps(norm),
+                "model": model.state_dict(),
+                "snapshots": {int(k): v for k, v in snapshots.items()},
+            },
+            tmp,
+        )
+
+
+def load_model(path: str | Path, epoch: int | None = None) -> tuple[nn.Module, TrainConfig, dict]:
+    """``(model in eval mode, config, normalization)``; weights of ``epoch`` if given."""
+    blob = torch.load(path, map_location="cpu", weights_only=True)
+    cfg = TrainConfig(**json.loads(blob["config"]))
+    model = build_autoencoder(cfg.architecture)
+    if epoch is None:
+        model.load_state_dict(blob["model"])
+    elif epoch in blob["snapshots"]:
+        model.load_state_dict(blob["snapshots"][epoch])
+    else:
+        raise KeyError(f"{path}: no snapshot of epoch {epoch}; saved epochs {sorted(blob['snapshots'])}")
+    return model.eval(), cfg, json.loads(blob["normalization"])

@@ -1,0 +1,48 @@
+"""Shared fixtures: paths, the project's configs, small datasets made on the fly."""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+BIN = Path(sys.executable).parent
+
+
+def deep_update(base: dict, overlay: dict) -> dict:
+    """Recursive dict merge, as Snakemake merges config files."""
+    out = copy.deepcopy(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_update(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+@pytest.fixture
+def full_config() -> dict:
+    return yaml.safe_load((ROOT / "config.yaml").read_text())
+
+
+@pytest.fixture
+def demo_config(full_config) -> dict:
+    return deep_update(full_config, yaml.safe_load((ROOT / "profiles/local/demo.yaml").read_text()))
+
+
+def snakemake(*args: str, cwd: Path = ROOT, timeout: float = 900, check: bool = True) -> subprocess.CompletedProcess:
+    """Run the snakemake of this environment in the project root; output captured."""
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    proc = subprocess.run(
+        [str(BIN / "snakemake"), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
