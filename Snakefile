@@ -11,6 +11,10 @@ include: "workflow/rules/models.smk"
 include: "workflow/rules/figures.smk"
 
 
+localrules:
+    all,
+
+
 rule all:
     default_target: True
     input:

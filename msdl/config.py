@@ -78,9 +78,10 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
 
 
 def generator_dataset(config: dict, name: str) -> dict:
-    """The gaussian_random_field dataset that ``name`` is (or is thresholded from)."""
+    """The dataset that owns the seeds of ``name``: itself, or for a derived dataset
+    (one with a ``source``, e.g. ``threshold``) its source, whose shards it mirrors."""
     ds = config["datasets"][name]
-    return config["datasets"][ds["source"]] if ds["generator"] == "threshold" else ds
+    return generator_dataset(config, ds["source"]) if "source" in ds else ds
 
 
 def dataset_shards(config: dict, name: str) -> list[Shard]:

@@ -80,11 +80,11 @@ def epoch_permutation(n: int, seed: int, epoch: int) -> torch.Tensor:
 def evaluate_mse(model: nn.Module, images: torch.Tensor, batch_size: int, device: torch.device) -> float:
     """Mean squared reconstruction error over ``images`` ``(N, 1, H, W)``, in eval mode."""
     model.eval()
-    total = 0.0
+    total = torch.zeros((), dtype=torch.float64, device=device)
     for start in range(0, len(images), batch_size):
         x = images[start : start + batch_size].to(device)
-        total += float(nn.functional.mse_loss(model(x), x, reduction="sum"))
-    return total / images.numel()
+        total += nn.functional.mse_loss(model(x), x, reduction="sum").double()
+    return float(total) / images.numel()
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
@@ -121,8 +121,10 @@ def train(
     torch.manual_seed(cfg.seed)
     model = build_autoencoder(cfg.architecture).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
-    x_train = torch.from_numpy(np.ascontiguousarray(train_images, dtype=np.float32)).unsqueeze(1)
-    x_test = torch.from_numpy(np.ascontiguousarray(test_images, dtype=np.float32)).unsqueeze(1)
+    # The whole split lives on the training device (40,000 images of 128x128 are 2.6 GB):
+    # no host-to-device copy per batch, no loader processes.
+    x_train = torch.from_numpy(np.ascontiguousarray(train_images, dtype=np.float32)).unsqueeze(1).to(device)
+    x_test = torch.from_numpy(np.ascontiguousarray(test_images, dtype=np.float32)).unsqueeze(1).to(device)
 
     checkpoint_path = state_dir / "checkpoint.pt"
     metrics: list[dict] = []
@@ -148,16 +150,16 @@ def train(
     for epoch in range(start_epoch, cfg.epochs + 1):
         epoch_start = time.perf_counter()
         model.train()
-        permutation = epoch_permutation(len(x_train), cfg.seed, epoch)
+        permutation = epoch_permutation(len(x_train), cfg.seed, epoch).to(device)
         progress = Progress(logger, len(x_train), "images", cfg.log_every_s, what=f"epoch {epoch}: ")
-        total = 0.0
+        total = torch.zeros((), dtype=torch.float64, device=device)  # summed on device: no sync per step
         for start in range(0, len(x_train), cfg.batch_size):
-            x = x_train[permutation[start : start + cfg.batch_size]].to(device)
+            x = x_train[permutation[start : start + cfg.batch_size]]
             loss = nn.functional.mse_loss(model(x), x)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            total += float(loss.detach()) * len(x)
+            total += loss.detach().double() * len(x)
             progress.done += len(x)
             if time.perf_counter() - progress.last >= cfg.log_every_s:
                 progress.update(0, force=True)
@@ -165,7 +167,7 @@ def train(
         test_mse = evaluate_mse(model, x_test, cfg.batch_size, device)
         row = {
             "epoch": epoch,
-            "train_mse": total / len(x_train),
+            "train_mse": float(total) / len(x_train),
             "test_mse": test_mse,
             "test_mse_image": test_mse * scale**2,
             "seconds": seconds,

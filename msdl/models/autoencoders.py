@@ -45,18 +45,27 @@ class Autoencoder(nn.Module):
         return shape
 
 
-def ae_smooth() -> Autoencoder:
-    """Section 5: AE for synthetic 2D smooth microstructures (8,801 params)."""
+def synthetic_ae(channels: tuple[int, int], batch_norm: bool) -> Autoencoder:
+    """The 128x128 AE family of sections 5 and 6; they differ in the second conv's
+    channels (the latent depth) and in BatchNorm after each encoder convolution.
+
+    Shapes: 1x128x128 -> C1x43x43 -> pool C1x21x21 -> C2x11x11 -> pool C2x10x10 (latent)
+    -> 16x21x21 -> 8x65x65 -> 1x128x128.
+    """
+    c1, c2 = channels
+
+    def conv_block(cin: int, cout: int, pool: nn.Module) -> list[nn.Module]:
+        layers = [nn.Conv2d(cin, cout, kernel_size=3, stride=3 if cin == 1 else 2, padding=1)]
+        if batch_norm:
+            layers.append(nn.BatchNorm2d(cout))
+        return layers + [nn.ReLU(), pool]
+
     encoder = nn.Sequential(
-        nn.Conv2d(1, 16, kernel_size=3, stride=3, padding=1),  # 16 x 43 x 43
-        nn.ReLU(),
-        nn.MaxPool2d(kernel_size=2, stride=2),  # 16 x 21 x 21
-        nn.Conv2d(16, 8, kernel_size=3, stride=2, padding=1),  # 8 x 11 x 11
-        nn.ReLU(),
-        nn.MaxPool2d(kernel_size=2, stride=1),  # 8 x 10 x 10: latent
+        *conv_block(1, c1, nn.MaxPool2d(kernel_size=2, stride=2)),  # C1 x 43 x 43 -> C1 x 21 x 21
+        *conv_block(c1, c2, nn.MaxPool2d(kernel_size=2, stride=1)),  # C2 x 11 x 11 -> C2 x 10 x 10
     )
     decoder = nn.Sequential(
-        nn.ConvTranspose2d(8, 16, kernel_size=3, stride=2, padding=0),  # 16 x 21 x 21
+        nn.ConvTranspose2d(c2, 16, kernel_size=3, stride=2, padding=0),  # 16 x 21 x 21
         nn.ReLU(),
         nn.ConvTranspose2d(16, 8, kernel_size=7, stride=3, padding=1),  # 8 x 65 x 65
         nn.ReLU(),
@@ -64,29 +73,16 @@ def ae_smooth() -> Autoencoder:
         nn.Tanh(),
     )
     return Autoencoder(encoder, decoder, (128, 128))
+
+
+def ae_smooth() -> Autoencoder:
+    """Section 5: AE for synthetic 2D smooth microstructures (8,801 params)."""
+    return synthetic_ae((16, 8), batch_norm=False)
 
 
 def ae_binary() -> Autoencoder:
     """Section 6: AE for synthetic 2D binary microstructures (15,833 params)."""
-    encoder = nn.Sequential(
-        nn.Conv2d(1, 16, kernel_size=3, stride=3, padding=1),  # 16 x 43 x 43
-        nn.BatchNorm2d(16),
-        nn.ReLU(),
-        nn.MaxPool2d(kernel_size=2, stride=2),  # 16 x 21 x 21
-        nn.Conv2d(16, 32, kernel_size=3, stride=2, padding=1),  # 32 x 11 x 11
-        nn.BatchNorm2d(32),
-        nn.ReLU(),
-        nn.MaxPool2d(kernel_size=2, stride=1),  # 32 x 10 x 10: latent
-    )
-    decoder = nn.Sequential(
-        nn.ConvTranspose2d(32, 16, kernel_size=3, stride=2, padding=0),  # 16 x 21 x 21
-        nn.ReLU(),
-        nn.ConvTranspose2d(16, 8, kernel_size=7, stride=3, padding=1),  # 8 x 65 x 65
-        nn.ReLU(),
-        nn.ConvTranspose2d(8, 1, kernel_size=2, stride=2, padding=1),  # 1 x 128 x 128
-        nn.Tanh(),
-    )
-    return Autoencoder(encoder, decoder, (128, 128))
+    return synthetic_ae((16, 32), batch_norm=True)
 
 
 ARCHITECTURES = {"ae_smooth": ae_smooth, "ae_binary": ae_binary}
