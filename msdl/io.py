@@ -23,10 +23,14 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
     On an exception the temporary file is removed and ``path`` is left untouched.
     The temporary name keeps the suffix of ``path`` so that writers which add or check
-    suffixes (``np.save``, matplotlib) behave as for the real name.
+    suffixes (``np.save``, matplotlib) behave as for the real name. Temporary files of
+    the same destination left by a killed writer are removed first (one writer per
+    destination at a time, as Snakemake guarantees).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".tmp-{path.stem}-*{path.suffix}"):
+        stale.unlink(missing_ok=True)  # left by a writer of this same file that was killed
     fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.stem}-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import logging
 import time
@@ -31,7 +32,9 @@ from msdl.io import atomic_path
 from msdl.models import build_autoencoder
 from msdl.progress import Progress, format_seconds
 
-METRIC_FIELDS = ("epoch", "train_mse", "test_mse", "test_mse_image", "seconds", "images_per_second")
+# Deterministic columns only, so that the file's bytes are reproducible (same seed, same
+# data, CPU); time per epoch and images/s are in the training log and benchmark TSV.
+METRIC_FIELDS = ("epoch", "train_mse", "test_mse", "test_mse_image")
 
 
 @dataclass
@@ -216,18 +219,21 @@ def read_metrics(path: str | Path) -> list[dict]:
 def save_model(path: str | Path, cfg: TrainConfig, model: nn.Module, snapshots: dict[int, dict], norm: dict) -> None:
     """The trained model file: final weights, snapshots by epoch, config and normalization.
 
-    Loadable with ``torch.load(path, weights_only=True)``.
+    Loadable with ``torch.load(path, weights_only=True)``; the same weights give the same
+    bytes.
     """
+    buffer = io.BytesIO()  # torch names the zip's root folder after the file: keep it fixed
+    torch.save(
+        {
+            "config": json.dumps(asdict(cfg)),
+            "normalization": json.dumps(norm),
+            "model": model.state_dict(),
+            "snapshots": {int(k): v for k, v in snapshots.items()},
+        },
+        buffer,
+    )
     with atomic_path(path) as tmp:
-        torch.save(
-            {
-                "config": json.dumps(asdict(cfg)),
-                "normalization": json.dumps(norm),
-                "model": model.state_dict(),
-                "snapshots": {int(k): v for k, v in snapshots.items()},
-            },
-            tmp,
-        )
+        tmp.write_bytes(buffer.getvalue())
 
 
 def load_model(path: str | Path, epoch: int | None = None) -> tuple[nn.Module, TrainConfig, dict]:

@@ -37,6 +37,24 @@ def demo_config(full_config) -> dict:
     return deep_update(full_config, yaml.safe_load((ROOT / "profiles/local/demo.yaml").read_text()))
 
 
+# A tiny overlay on the demo: the full DAG in about a minute on 2 cores.
+TINY = {
+    "datasets": {"synthetic_smooth": {"seeds": {"n_train": 64, "n_test": 24}, "shard_size": 32}},
+    "models": {
+        "ae_smooth": {"epochs": 2, "figure_epochs": [1, 2], "batch_size": 16},
+        "ae_binary": {"epochs": 2, "figure_epochs": [2], "batch_size": 16},
+    },
+    "figures": {"latent_fit_images": 40, "latent_samples": 16, "reconstructions": 4},
+}
+
+
+def tiny_config(tmp_path: Path, results: Path, **overrides) -> list[str]:
+    """``--configfiles`` arguments for the demo plus the tiny overlay writing to ``results``."""
+    overlay = tmp_path / f"tiny-{results.name}.yaml"
+    overlay.write_text(yaml.safe_dump(deep_update({**TINY, "results": str(results)}, overrides)))
+    return ["--configfiles", "profiles/local/demo.yaml", str(overlay)]
+
+
 def snakemake(*args: str, cwd: Path = ROOT, timeout: float = 900, check: bool = True) -> subprocess.CompletedProcess:
     """Run the snakemake of this environment in the project root; output captured."""
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}

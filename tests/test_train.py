@@ -82,6 +82,8 @@ def test_killed_run_resumes_to_the_same_weights(shards, tmp_path):
 
     _run(_job(shards, killed))
     assert f"resuming from {checkpoint} after epoch {epoch_at_kill}" in (killed / "train.log").read_text()
+    assert (whole / "model.pt").read_bytes() == (killed / "model.pt").read_bytes()
+    assert (whole / "metrics.csv").read_bytes() == (killed / "metrics.csv").read_bytes()
     a = torch.load(whole / "model.pt", weights_only=True)
     b = torch.load(killed / "model.pt", weights_only=True)
     for key in a["model"]:

@@ -7,10 +7,9 @@ import shutil
 
 import numpy as np
 import pytest
-import yaml
 from PIL import Image
 
-from conftest import BIN, ROOT, snakemake
+from conftest import BIN, ROOT, snakemake, tiny_config
 from msdl.normalization import sample_statistics
 from msdl.shards import load_shard
 from msdl.synthetic import binarize
@@ -53,22 +52,10 @@ def test_lsf_profile_puts_training_on_a_gpu_queue():
     assert "lsf_queue=rhel7F" in shard[0] and "-gpu" not in shard[0]
 
 
-TINY = {
-    "datasets": {"synthetic_smooth": {"seeds": {"n_train": 64, "n_test": 24}, "shard_size": 32}},
-    "models": {
-        "ae_smooth": {"epochs": 2, "figure_epochs": [1, 2], "batch_size": 16},
-        "ae_binary": {"epochs": 2, "figure_epochs": [2], "batch_size": 16},
-    },
-    "figures": {"latent_fit_images": 40, "latent_samples": 16, "reconstructions": 4},
-}
-
-
 @pytest.mark.slow
 def test_tiny_end_to_end_run(tmp_path):
     results = tmp_path / "results"
-    overlay = tmp_path / "tiny.yaml"
-    overlay.write_text(yaml.safe_dump({**TINY, "results": str(results)}))
-    configs = ["--configfiles", "profiles/local/demo.yaml", str(overlay)]
+    configs = tiny_config(tmp_path, results)
     run = snakemake("--profile", "profiles/local", *configs, "--cores", "2")
     assert "Finished job" in run.stderr or "steps (100%) done" in run.stderr
 
