@@ -20,12 +20,14 @@ import hashlib
 import io
 import json
 import logging
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
 from torch import nn
 
 from msdl.io import atomic_path
@@ -52,12 +54,24 @@ class TrainConfig:
 
 
 def resolve_device(name: str) -> torch.device:
-    """``auto`` -> CUDA when present, else CPU; ``cuda`` without a GPU is an error."""
+    """``auto`` -> CUDA when present, else CPU; ``cuda`` without a GPU is an error.
+
+    Under torchrun (``LOCAL_RANK`` set) CUDA means this process's GPU, ``cuda:LOCAL_RANK``.
+    """
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise RuntimeError(f"device {name!r} requested but torch sees no CUDA device")
+    if name == "cuda" and "LOCAL_RANK" in os.environ:
+        return torch.device("cuda", int(os.environ["LOCAL_RANK"]))
     return torch.device(name)
+
+
+def process_group() -> tuple[int, int]:
+    """``(rank, world size)`` of the data-parallel group; ``(0, 1)`` for a single process."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
 
 
 def fingerprint(cfg: TrainConfig, data_ids: list[str], norm: dict) -> str:
@@ -112,6 +126,13 @@ def train(
 ) -> tuple[nn.Module, list[dict], dict[int, dict]]:
     """Train (or resume) an autoencoder on normalized images ``(N, H, W)`` float32.
 
+    Data parallel when run under torchrun (a process group is initialized): every
+    process holds the data, takes every ``world``-th image of each global batch of
+    ``batch_size``, and DDP averages the gradients; the loss is scaled so that the step
+    equals the single-process step on the whole batch (same loss curve up to float
+    round-off; BatchNorm statistics are per process on the CPU, synchronized on GPUs).
+    Only rank 0 evaluates, logs and writes checkpoints.
+
     ``state_dir`` holds ``checkpoint.pt`` and one ``snapshot-epochNNNN.pt`` per snapshot
     epoch; ``run_id`` is :func:`fingerprint`'s value; ``scale`` is the normalization's,
     so that ``test_mse_image = test_mse * scale**2`` is in image units. Returns the
@@ -121,8 +142,14 @@ def train(
     state_dir = Path(state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
     device = resolve_device(cfg.device)
+    rank, world = process_group()
     torch.manual_seed(cfg.seed)
     model = build_autoencoder(cfg.architecture).to(device)
+    net: nn.Module = model
+    if world > 1:
+        if device.type == "cuda":
+            model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
     # The whole split lives on the training device (40,000 images of 128x128 are 2.6 GB):
     # no host-to-device copy per batch, no loader processes.
@@ -144,7 +171,7 @@ def train(
         for stale in state_dir.glob("snapshot-epoch*.pt"):
             stale.unlink()
     logger.info(
-        f"training {cfg.architecture} on {device}: {len(x_train)} train / {len(x_test)} test images, "
+        f"training {cfg.architecture} on {device} x {world} process(es): {len(x_train)} train / {len(x_test)} test images, "
         f"epochs {start_epoch}..{cfg.epochs}, batch {cfg.batch_size}, lr {cfg.learning_rate}"
     )
 
@@ -152,21 +179,32 @@ def train(
     epochs_left = max(cfg.epochs - start_epoch + 1, 0)
     for epoch in range(start_epoch, cfg.epochs + 1):
         epoch_start = time.perf_counter()
-        model.train()
+        net.train()
         permutation = epoch_permutation(len(x_train), cfg.seed, epoch).to(device)
         progress = Progress(logger, len(x_train), "images", cfg.log_every_s, what=f"epoch {epoch}: ")
         total = torch.zeros((), dtype=torch.float64, device=device)  # summed on device: no sync per step
         for start in range(0, len(x_train), cfg.batch_size):
-            x = x_train[permutation[start : start + cfg.batch_size]]
-            loss = nn.functional.mse_loss(model(x), x)
+            batch = permutation[start : start + cfg.batch_size]
+            if len(batch) < world:
+                continue  # a last batch too small to give every process an image
+            x = x_train[batch[rank::world]]
+            if world == 1:
+                loss = nn.functional.mse_loss(net(x), x)
+            else:  # this process's share of the whole batch's mean, times world (DDP averages)
+                loss = nn.functional.mse_loss(net(x), x, reduction="sum") * world / (len(batch) * x[0].numel())
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            total += loss.detach().double() * len(x)
-            progress.done += len(x)
+            total += loss.detach().double() * len(batch) / world
+            progress.done += len(batch)
             if time.perf_counter() - progress.last >= cfg.log_every_s:
                 progress.update(0, force=True)
+        if world > 1:
+            dist.all_reduce(total)
         seconds = time.perf_counter() - epoch_start
+        if rank != 0:
+            dist.barrier()  # wait for rank 0's evaluation and checkpoint
+            continue
         test_mse = evaluate_mse(model, x_test, cfg.batch_size, device)
         row = {
             "epoch": epoch,
@@ -191,8 +229,12 @@ def train(
             f"{row['images_per_second']:.0f} images/s, {seconds:.1f} s/epoch, "
             f"ETA {format_seconds(per_epoch * (epochs_left - done))}"
         )
+        if world > 1:
+            dist.barrier()
 
     snapshots = {}
+    if rank != 0:
+        return model.cpu(), metrics, snapshots
     for epoch in cfg.snapshot_epochs:
         path = state_dir / f"snapshot-epoch{epoch:04d}.pt"
         if not path.exists():

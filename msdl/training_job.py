@@ -1,15 +1,27 @@
-"""One training job of the workflow: load checked shards, normalize, train, save."""
+"""One training job of the workflow: load checked shards, normalize, train, save.
+
+With ``processes > 1`` (the rule's ``processes`` resource: one per GPU of the node) the
+job is run by ``torchrun --standalone --nproc_per_node=N -m msdl.training_job ARGS.json``
+as DistributedDataParallel (NCCL on GPUs, gloo on CPUs).
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import torch
+import torch.distributed as dist
 
 from msdl.normalization import normalize, transform
 from msdl.progress import get_logger
 from msdl.shards import load_split, read_manifest
-from msdl.train import TrainConfig, fingerprint, save_model, train, write_metrics
+from msdl.train import TrainConfig, fingerprint, process_group, save_model, train, write_metrics
 
 
 def train_config(model_config: dict, device: str) -> TrainConfig:
@@ -42,7 +54,10 @@ def run_training(
     ``statistics`` is the dataset's normalization JSON; the model config's
     ``normalization`` mode picks the transform. Returns the metric rows. Memory: the whole train and test splits as float32.
     """
-    logger = get_logger("train", log_path)
+    rank, _ = process_group()
+    logger = get_logger("train", log_path if rank == 0 else None)
+    if rank != 0:
+        logger.setLevel("WARNING")
     if threads:
         torch.set_num_threads(threads)
     cfg = train_config(model_config, device)
@@ -60,7 +75,49 @@ def run_training(
         logger,
         scale=normalization["scale"],
     )
-    write_metrics(metrics_path, metrics)
-    save_model(model_path, cfg, model, snapshots, normalization)
-    logger.info(f"wrote {model_path} and {metrics_path}; final test MSE {metrics[-1]['test_mse']:.5f}")
+    if rank == 0:
+        write_metrics(metrics_path, metrics)
+        save_model(model_path, cfg, model, snapshots, normalization)
+        logger.info(f"wrote {model_path} and {metrics_path}; final test MSE {metrics[-1]['test_mse']:.5f}")
     return metrics
+
+
+def launch_training(processes: int = 1, **job) -> None:
+    """Run :func:`run_training` here (1 process) or under torchrun (``processes`` > 1).
+
+    ``job`` holds :func:`run_training`'s keyword arguments (JSON-serializable).
+    """
+    if processes <= 1:
+        run_training(**job)
+        return
+    torchrun = shutil.which("torchrun", path=str(Path(sys.executable).parent)) or shutil.which("torchrun")
+    if torchrun is None:
+        raise RuntimeError("processes > 1 needs torchrun (it comes with torch) next to this Python")
+    with tempfile.TemporaryDirectory(prefix="msdl-ddp-") as tmp:
+        args = Path(tmp) / "job.json"
+        args.write_text(json.dumps(job))
+        cmd = [torchrun, "--standalone", f"--nproc_per_node={processes}", "-m", "msdl.training_job", str(args)]
+        subprocess.run(cmd, check=True, env={**os.environ, "PYTHONPATH": _package_root_path()})
+
+
+def _package_root_path() -> str:
+    """PYTHONPATH that makes the workers import this very msdl (a checkout or an install)."""
+    root = str(Path(__file__).resolve().parent.parent)
+    return os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])
+
+
+def main(argv: list[str]) -> None:
+    """torchrun worker: join the process group, run this rank's share, leave."""
+    job = json.loads(Path(argv[0]).read_text())
+    use_cuda = job.get("device", "auto") != "cpu" and torch.cuda.is_available()
+    if use_cuda:
+        torch.cuda.set_device(int(os.environ["LOCAL_RANK"]))
+    dist.init_process_group(backend="nccl" if use_cuda else "gloo")
+    try:
+        run_training(**job)
+    finally:
+        dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -6,10 +6,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
 
-from msdl.training_job import run_training  # noqa: E402
+from msdl.training_job import launch_training  # noqa: E402
 
 sm = snakemake  # noqa: F821
-run_training(
+launch_training(
+    processes=getattr(sm.resources, "processes", 1),  # a resource of 1 does not reach the job
     model_config=sm.params.model,
     device=sm.params.device,
     train_shards=list(sm.input.train),
