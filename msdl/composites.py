@@ -72,7 +72,7 @@ def periodic_gaussian_3d(field: np.ndarray, widths: tuple[float, float, float]) 
     shape = field.shape
     k = np.meshgrid(np.fft.fftfreq(shape[0]), np.fft.fftfreq(shape[1]), np.fft.rfftfreq(shape[2]), indexing="ij")
     transfer = np.exp(-2.0 * np.pi**2 * sum((w * kd) ** 2 for w, kd in zip(widths, k)))
-    return np.fft.irfftn(np.fft.rfftn(field) * transfer, s=shape)
+    return np.fft.irfftn(np.fft.rfftn(field) * transfer, s=shape, axes=(0, 1, 2))
 
 
 def threshold_exact(field: np.ndarray, volume_fraction: float) -> np.ndarray:
