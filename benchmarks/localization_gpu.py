@@ -66,7 +66,7 @@ def main() -> None:
 
     def sync():
         if cuda:
-            sync()
+            torch.cuda.synchronize()
 
     def save():
         (out / "localization_gpu.json").write_text(json.dumps(report, indent=2))
