@@ -107,6 +107,15 @@ def localization_errors(config: dict) -> list[str]:
                 errors.append(f"{key}.volume_fraction: [{lo}, {hi}] must be [low, high] with low <= high")
             if stop > N_NAMES:
                 errors.append(f"{key}.seeds: seeds end at {stop - 1} but the M_gaussian naming scheme has {N_NAMES} SVEs (seeds 0..{N_NAMES - 1})")
+    datasets = config.get("localization", {}).get("datasets", {})
+    for name, model in config.get("localization", {}).get("models", {}).items():
+        key = f"localization.models.{name}"
+        if name == "mks":
+            errors.append(f"{key}: the name 'mks' is taken by the first-order MKS baseline")
+        if model["dataset"] not in datasets:
+            errors.append(f"{key}.dataset: no localization dataset named {model['dataset']!r} (have {sorted(datasets)})")
+        if model["architecture"] == "cpnet" and model.get("patch", 11) < model.get("stride_gap", 7):
+            errors.append(f"{key}.patch: {model.get('patch', 11)} is smaller than stride_gap {model.get('stride_gap', 7)}")
     return errors
 
 
@@ -135,11 +144,15 @@ def localization_targets(config: dict) -> list[str]:
     """Final outputs of the localization stage (for ``rule all``)."""
     results = config["results"]
     out = []
-    for name in config.get("localization", {}).get("datasets", {}):
+    loc = config.get("localization", {})
+    predictors = [(name, "mks") for name in loc.get("datasets", {})]
+    predictors += [(m["dataset"], model) for model, m in loc.get("models", {}).items()]
+    for name in loc.get("datasets", {}):
+        out.append(f"{results}/localization/{name}/statistics.json")
+    for name, predictor in predictors:
         out += [
-            f"{results}/localization/{name}/statistics.json",
-            f"{results}/localization/{name}/mks/metrics.json",
-            f"{results}/figures/localization_{name}_mks_parity.png",
-            f"{results}/figures/localization_{name}_mks_slices.png",
+            f"{results}/localization/{name}/{predictor}/metrics.json",
+            f"{results}/figures/localization_{name}_{predictor}_parity.png",
+            f"{results}/figures/localization_{name}_{predictor}_slices.png",
         ]
     return out

@@ -35,10 +35,11 @@ def test_snakefmt_is_clean():
 @pytest.mark.parametrize("profile", [None, "profiles/slurm", "profiles/lsf"])
 def test_full_scale_dry_run_on_each_profile(profile):
     """50,000 seeds per dataset in 100 shards each, two models: 210 jobs; localization: 8,550
-    composite SVEs in 90 shards + statistics, MKS, figures: 93 jobs. No scheduler needed."""
+    composite SVEs in 90 shards + statistics, MKS, CPNet, FNO, 3 figure jobs: 97 jobs.
+    No scheduler needed."""
     args = ["-n"] + (["--profile", profile] if profile else [])
     out = snakemake(*args).stdout
-    assert job_count(out) == 210 + 93
+    assert job_count(out) == 210 + 97
     assert re.search(r"^composite_shard\s+90$", out, re.M)
     assert re.search(r"^gaussian_random_field_shard\s+100$", out, re.M)
     assert re.search(r"^threshold_shard\s+100$", out, re.M)
@@ -65,6 +66,10 @@ TINY = {
     "localization": {
         "datasets": {"composites": {"size": 10, "seeds": {"n_train": 8, "n_test": 4}, "shard_size": 6}},
         "metrics": {"r2_sample_sves": 2, "figure_sves": 2, "parity_points": 500, "seed": 0},
+        "models": {
+            "cpnet": {"epochs": 1, "patches_per_sve": 8, "batch_size": 16},
+            "fno": {"epochs": 1, "width": 4, "modes": 2, "layers": 1, "batch_size": 4},
+        },
     },
 }
 
@@ -118,9 +123,13 @@ def test_tiny_end_to_end_run(tmp_path):
     assert loc_stats["phase"]["n_sve"] == 8 and loc_stats["strain_xx"]["mean"] == pytest.approx(0.001, rel=1e-5)
     mks = json.loads((loc / "mks/metrics.json").read_text())
     assert mks["n_sve"] == 4 and mks["n_train"] == 8 and 0.0 < mks["r2_exact"] <= 1.0
-    for fig in ("parity", "slices"):
-        with Image.open(results / f"figures/localization_composites_mks_{fig}.png") as img:
-            assert np.asarray(img.convert("L"), dtype=np.float32).std() > 10
+    for predictor in ("mks", "cpnet", "fno"):
+        for fig in ("parity", "slices"):
+            with Image.open(results / f"figures/localization_composites_{predictor}_{fig}.png") as img:
+                assert np.asarray(img.convert("L"), dtype=np.float32).std() > 10
+    cpnet = json.loads((loc / "cpnet/metrics.json").read_text())
+    assert cpnet["parameters"] == 902_183 and cpnet["epochs"] == 1 and cpnet["n_sve"] == 4
+    assert "ETA" in (results / "logs/localization/composites/fno.log").read_text()
 
     # a finished DAG has nothing left to do
     again = snakemake("--profile", "profiles/local", *configs, "-n")

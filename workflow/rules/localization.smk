@@ -1,5 +1,6 @@
 # Localization (report sections 2.6, 4): composite SVEs + elastic fields in shards,
-# section 4.2 statistics, first-order MKS baseline, metrics and figures.
+# section 4.2 statistics, first-order MKS baseline, CPNet and the periodic FNO,
+# metrics and figures.
 from msdl.config import (
     localization_shard_arrays,
     localization_shard_of,
@@ -15,6 +16,7 @@ GENERATED_COMPOSITES = [
 IMPORTED_COMPOSITES = [
     n for n, d in COMPOSITES.items() if d["generator"] == "mks_import"
 ]
+LOC_MODELS = LOCALIZATION.get("models", {})
 
 
 wildcard_constraints:
@@ -107,6 +109,40 @@ rule mks_baseline:
         "../../scripts/mks_baseline.py"
 
 
+rule train_localization_model:
+    input:
+        train=lambda wc: localization_shard_arrays(
+            config, LOC_MODELS[wc.predictor]["dataset"], "train"
+        ),
+        test=lambda wc: localization_shard_arrays(
+            config, LOC_MODELS[wc.predictor]["dataset"], "test"
+        ),
+        statistics=lambda wc: f"{LOC}/{LOC_MODELS[wc.predictor]['dataset']}/statistics.json",
+    output:
+        model=f"{LOC}/{{composite}}/{{predictor}}/model.pt",
+        metrics=f"{LOC}/{{composite}}/{{predictor}}/metrics.json",
+        examples=f"{LOC}/{{composite}}/{{predictor}}/examples.npz",
+    log:
+        f"{RESULTS}/logs/localization/{{composite}}/{{predictor}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/localization/{{composite}}/{{predictor}}.tsv"
+    wildcard_constraints:
+        predictor=_names_regex(LOC_MODELS),
+    conda:
+        "../../envs/torch.yaml"
+    threads: resources_of("train")["threads"]
+    resources:
+        mem_mb=resources_of("train")["mem_mb"],
+        runtime=resources_of("train")["runtime"],
+    params:
+        model=lambda wc: LOC_MODELS[wc.predictor],
+        checkpoint=lambda wc: f"{LOC}/{wc.composite}/{wc.predictor}/checkpoint.pt",
+        metrics=LOCALIZATION.get("metrics"),
+        device=config["device"],
+    script:
+        "../../scripts/train_localization.py"
+
+
 rule localization_figures:
     input:
         examples=f"{LOC}/{{composite}}/{{predictor}}/examples.npz",
@@ -125,7 +161,7 @@ rule localization_figures:
     log:
         f"{RESULTS}/logs/figures/localization_{{composite}}_{{predictor}}.log",
     wildcard_constraints:
-        predictor="mks",
+        predictor=_names_regex(["mks", *LOC_MODELS]),
     conda:
         "../../envs/torch.yaml"
     resources:
