@@ -45,6 +45,14 @@ TINY = {
         "ae_binary": {"epochs": 2, "figure_epochs": [2], "batch_size": 16},
     },
     "figures": {"latent_fit_images": 40, "latent_samples": 16, "reconstructions": 4},
+    "localization": {
+        "datasets": {"composites": {"size": 10, "seeds": {"n_train": 8, "n_test": 4}, "shard_size": 6}},
+        "metrics": {"r2_sample_sves": 2, "figure_sves": 2, "parity_points": 500, "seed": 0},
+        "models": {
+            "cpnet": {"epochs": 1, "patches_per_sve": 8, "batch_size": 16},
+            "fno": {"epochs": 1, "width": 4, "modes": 2, "layers": 1, "batch_size": 4},
+        },
+    },
 }
 
 

@@ -33,10 +33,13 @@ def test_snakefmt_is_clean():
 
 @pytest.mark.parametrize("profile", [None, "profiles/slurm", "profiles/lsf"])
 def test_full_scale_dry_run_on_each_profile(profile):
-    """50,000 seeds per dataset in 100 shards each, two models: 210 jobs, no scheduler needed."""
+    """50,000 seeds per dataset in 100 shards each, two models: 210 jobs; localization: 8,550
+    composite SVEs in 90 shards + statistics, MKS, CPNet, FNO, 3 figure jobs: 97 jobs.
+    No scheduler needed."""
     args = ["-n"] + (["--profile", profile] if profile else [])
     out = snakemake(*args).stdout
-    assert job_count(out) == 210
+    assert job_count(out) == 210 + 97
+    assert re.search(r"^composite_shard\s+90$", out, re.M)
     assert re.search(r"^gaussian_random_field_shard\s+100$", out, re.M)
     assert re.search(r"^threshold_shard\s+100$", out, re.M)
 
@@ -88,6 +91,24 @@ def test_tiny_end_to_end_run(tmp_path):
             assert min(pixels.shape) > 200 and pixels.std() > 10  # a drawn figure, not a blank
     with Image.open(results / "figures/microstructures_synthetic_binary.png") as img:
         assert np.asarray(img.convert("L")).std() > 30
+
+    # localization: solved composite shards, statistics, MKS metrics and figures
+    loc = results / "localization/composites"
+    sve_train, man = load_shard(loc / "train/shard-0000.npy")
+    assert sve_train.shape == (6, 3, 10, 10, 10) and man["channels"] == ["phase", "strain_xx", "stress_xx"]
+    np.testing.assert_allclose(sve_train[:, 1].mean(axis=(1, 2, 3)), 0.001, rtol=1e-5)
+    assert man["names"][0] == "M_gaussian_1_1_1_vf_25_75.Idx0" and max(man["solver_residuals"]) <= 1e-6
+    loc_stats = json.loads((loc / "statistics.json").read_text())
+    assert loc_stats["phase"]["n_sve"] == 8 and loc_stats["strain_xx"]["mean"] == pytest.approx(0.001, rel=1e-5)
+    mks = json.loads((loc / "mks/metrics.json").read_text())
+    assert mks["n_sve"] == 4 and mks["n_train"] == 8 and 0.0 < mks["r2_exact"] <= 1.0
+    for predictor in ("mks", "cpnet", "fno"):
+        for fig in ("parity", "slices"):
+            with Image.open(results / f"figures/localization_composites_{predictor}_{fig}.png") as img:
+                assert np.asarray(img.convert("L"), dtype=np.float32).std() > 10
+    cpnet = json.loads((loc / "cpnet/metrics.json").read_text())
+    assert cpnet["parameters"] == 902_183 and cpnet["epochs"] == 1 and cpnet["n_sve"] == 4
+    assert "ETA" in (results / "logs/localization/composites/fno.log").read_text()
 
     # a finished DAG has nothing left to do
     again = snakemake("--profile", "profiles/local", *configs, "-n")

@@ -6,6 +6,7 @@ sys.path.insert(0, workflow.basedir)
 
 import yaml
 from msdl.config import ConfigError, dataset_shards, generator_dataset, validate_config
+from msdl.config import localization_targets
 
 try:
     validate_config(
@@ -100,4 +101,5 @@ def all_outputs():
             f"{RESULTS}/figures/{name}_latent_samples.png",
             f"{RESULTS}/figures/{name}_loss.png",
         ]
+    out += localization_targets(config)  # workflow/rules/localization.smk
     return out
