@@ -36,7 +36,7 @@ def test_grain_count_matches_the_reference_csv():
 
 
 def test_grain_counts_match_spparks_at_t100_and_t300():
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     out = simulate(MODEL, seeds=range(1, 9), times=[100.0, 300.0])
     for time in (100.0, 300.0):
         ours = np.mean([grain_count(s) for s in out[time]])

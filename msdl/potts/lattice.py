@@ -57,13 +57,16 @@ def acceptance_table(kT: float, device) -> torch.Tensor:
     return p.to(torch.float32).to(device)
 
 
-def site_hashes(height: int, width: int, device) -> list[torch.Tensor]:
-    """Per sublattice, ``(H/2, W/2)`` int64 hashes of the flat site indices ``y*W + x``."""
+def site_hashes(height: int, width: int, device, y0: int = 0, x0: int = 0, full_width: int | None = None) -> list[torch.Tensor]:
+    """Per sublattice, ``(H/2, W/2)`` int64 hashes of the flat site indices ``y*W + x``
+    of an ``H x W`` window at ``(y0, x0)`` of a lattice ``full_width`` wide (default:
+    the window is the lattice)."""
+    full_width = full_width or width
     out = []
     for a, b in SUBLATTICES:
-        y = torch.arange(a, height, 2, device=device).view(-1, 1)
-        x = torch.arange(b, width, 2, device=device).view(1, -1)
-        out.append(mix32((y * width + x) * _GOLDEN & MASK32))
+        y = torch.arange(a, height, 2, device=device).view(-1, 1) + y0
+        x = torch.arange(b, width, 2, device=device).view(1, -1) + x0
+        out.append(mix32((y * full_width + x) * _GOLDEN & MASK32))
     return out
 
 
@@ -80,7 +83,9 @@ def sweep(
 
     ``keys`` ``(B,)`` from :func:`msdl.potts.rng.seed_keys`; ``step`` numbers the sweep;
     ``table`` from :func:`acceptance_table`; ``hashes`` from :func:`site_hashes`;
-    ``mobility`` ``(B, H, W)`` float32 in [0, 1] or None. Periodic lattices need even
+    ``mobility`` ``(B or 1, H, W)`` float32 in [0, 1] or None. ``spins`` may be a
+    window (a view) of a larger lattice: its border sites then see EDGE beyond the
+    window, so callers give them mobility 0. Periodic lattices need even
     ``H`` and ``W`` (so that the checkerboard wraps).
     """
     _, h, w = spins.shape
