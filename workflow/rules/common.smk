@@ -34,6 +34,12 @@ GAUSSIAN_DATASETS = [
     n for n, d in DATASETS.items() if d["generator"] == "gaussian_random_field"
 ]
 THRESHOLD_DATASETS = [n for n, d in DATASETS.items() if d["generator"] == "threshold"]
+POTTS_DATASETS = [
+    n
+    for n, d in DATASETS.items()
+    if d["generator"] in ("potts_grain_growth", "am_ellipsoid", "potts_weld")
+]
+DOWNSAMPLE_DATASETS = [n for n, d in DATASETS.items() if d["generator"] == "downsample"]
 
 
 wildcard_constraints:
@@ -89,6 +95,13 @@ def figure_inputs(wildcards):
     }
 
 
+def potts_outputs():
+    """Figures 2-3/2-4/2-5 (workflow/rules/potts.smk): a 3x3 grid per Potts dataset."""
+    return [
+        f"{RESULTS}/figures/microstructure_grid_{name}.png" for name in POTTS_DATASETS
+    ]
+
+
 def all_outputs():
     out = []
     for name in THRESHOLD_DATASETS:
@@ -100,4 +113,5 @@ def all_outputs():
             f"{RESULTS}/figures/{name}_latent_samples.png",
             f"{RESULTS}/figures/{name}_loss.png",
         ]
+    out += potts_outputs()
     return out
