@@ -126,13 +126,13 @@ class AmEllipsoid:
         u, v = (x - px) * direction, (y - py).expand(-1, x.shape[1])
         u = u.expand(y.shape[0], -1)
         ahead = u >= 0
-        pool_u = torch.where(ahead, torch.tensor(self.cap_height), torch.tensor(self.melt_tail_length))
-        haz_u = torch.where(ahead, torch.tensor(self.cap_haz), torch.tensor(self.tail_haz))
+        pool_u = torch.where(ahead, float(self.cap_height), float(self.melt_tail_length))
+        haz_u = torch.where(ahead, float(self.cap_haz), float(self.tail_haz))
         r_pool = torch.sqrt((u / pool_u) ** 2 + (v / (self.spot_width / 2)) ** 2)
         r_haz = torch.sqrt((u / haz_u) ** 2 + (v / (self.haz / 2)) ** 2)
         dist = torch.sqrt(u**2 + v**2) * (1 - 1 / r_pool.clamp(min=1e-6))
         melted = r_pool <= 1
-        mobility = torch.where((~melted) & (r_haz <= 1), torch.exp(-self.exp_factor * dist), torch.zeros(()))
+        mobility = torch.where((~melted) & (r_haz <= 1), torch.exp(-self.exp_factor * dist), 0.0)
         return win, melted.unsqueeze(0), mobility.unsqueeze(0).to(torch.float32)
 
 
@@ -188,7 +188,7 @@ class Weld:
             torch.where(s < 0, torch.hypot(y - front, x - xc), torch.hypot(y - tail, x - xc)),
         )
         melted = inside_length & (across <= half)
-        mobility = torch.where((~melted) & (dist < self.haz), 1 - dist / self.haz, torch.zeros(()))
+        mobility = torch.where((~melted) & (dist < self.haz), 1 - dist / self.haz, 0.0)
         return win, melted.unsqueeze(0), mobility.unsqueeze(0).to(torch.float32)
 
 
