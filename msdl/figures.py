@@ -116,6 +116,6 @@ def microstructure_grid(images: np.ndarray, path: str | Path, title: str, column
     for i, ax in enumerate(axes.ravel()):
         ax.axis("off")
         if i < len(images):
-            ax.imshow(images[i], cmap="gray", vmin=0.0, vmax=1.0, interpolation="nearest")
+            ax.imshow(images[i], cmap="gray", vmin=0.0, vmax=1.0, interpolation="antialiased")  # 1-px lines
     fig.suptitle(title, fontsize=10)
     _save(fig, path)

@@ -76,3 +76,25 @@ def test_potts_and_downsample_shards(tmp_path):
     small, m = load_shard(tmp_path / "d.npy")
     assert small.shape == (3, 16, 16) and m["source_sha256"] == manifest["sha256"]
     np.testing.assert_allclose(small[0, 0, 0], images[0, :4, :4].mean(), rtol=1e-6)
+
+
+def test_config_errors_name_the_potts_keys(full_config):
+    from msdl.config import ConfigError, validate_config
+
+    full_config["datasets"]["kmc_grain_growth"]["engine"] = "spparks"
+    full_config["datasets"]["kmc_grain_growth"]["seeds"]["first"] = 0
+    full_config["datasets"]["kmc_additive_128"]["source"] = "synthetic_smooth"
+    with pytest.raises(ConfigError) as err:
+        validate_config(full_config)
+    assert "datasets.kmc_grain_growth.seeds.first: SPPARKS needs positive seeds" in str(err.value)
+    assert "datasets.kmc_additive_128.source: 'synthetic_smooth' is a gaussian_random_field dataset" in str(err.value)
+    full_config["datasets"]["kmc_weld"]["pool"]["case"] = "IV"
+    with pytest.raises(ConfigError, match=r"datasets.kmc_weld.pool.case: 'IV' is not one of"):
+        validate_config(full_config)
+
+
+def test_full_scale_counts(full_config):
+    for name in ("kmc_grain_growth", "kmc_additive", "kmc_weld"):
+        seeds = full_config["datasets"][name]["seeds"]
+        assert (seeds["n_train"], seeds["n_test"]) == (40000, 10000)
+    assert full_config["models"]["ae_kmc_gg"]["dataset"] == "kmc_grain_growth_112"
