@@ -34,10 +34,14 @@ def test_snakefmt_is_clean():
 
 @pytest.mark.parametrize("profile", [None, "profiles/slurm", "profiles/lsf"])
 def test_full_scale_dry_run_on_each_profile(profile):
-    """50,000 seeds per dataset in 100 shards each, two models: 210 jobs, no scheduler needed."""
+    """50,000 seeds per dataset in 100 shards each, four models: 721 jobs, no scheduler needed.
+
+    210 for the synthetic sets and their two AEs; 300 Potts shards, 200 downsampled
+    shards, 3 grids and 2 x (statistics, layer table, training, figures) for the kMC sets."""
     args = ["-n"] + (["--profile", profile] if profile else [])
     out = snakemake(*args).stdout
-    assert job_count(out) == 210
+    assert job_count(out) == 721
+    assert re.search(r"^potts_shard\s+300$", out, re.M) and re.search(r"^downsample_shard\s+200$", out, re.M)
     assert re.search(r"^gaussian_random_field_shard\s+100$", out, re.M)
     assert re.search(r"^threshold_shard\s+100$", out, re.M)
 
@@ -47,7 +51,7 @@ def test_lsf_profile_puts_training_on_a_gpu_queue():
     blocks = out.split("\nrule ")
     train = [b for b in blocks if b.startswith("train_autoencoder:")]
     shard = [b for b in blocks if b.startswith("gaussian_random_field_shard:")]
-    assert len(train) == 2 and shard
+    assert len(train) == 4 and shard
     for block in train:
         assert "lsf_queue=rhel7G" in block and "lsf_extra=-gpu num=1:mode=exclusive_process" in block
     assert "lsf_queue=rhel7F" in shard[0] and "-gpu" not in shard[0]
@@ -60,6 +64,21 @@ TINY = {
         "ae_binary": {"epochs": 2, "figure_epochs": [2], "batch_size": 16},
     },
     "figures": {"latent_fit_images": 40, "latent_samples": 16, "reconstructions": 4},
+}
+# The Potts sets shrunk to seconds: small lattices, short runs (physics of the demo and
+# of full scale are tested in tests/test_potts_*.py).
+TINY["datasets"] |= {
+    "kmc_grain_growth": {"seeds": {"n_train": 4, "n_test": 2}, "shard_size": 4, "sites": [32, 32], "time": 20, "image_size": [64, 64]},
+    "kmc_additive": {"seeds": {"n_train": 4, "n_test": 2}, "shard_size": 4, "sites": [40, 30], "image_size": [80, 80],
+                     "melt_pool": {"spot_width": 10, "melt_tail_length": 10, "melt_depth": 3, "cap_height": 3, "haz": 14,
+                                   "tail_haz": 16, "depth_haz": 5, "cap_haz": 5, "exp_factor": 0.1},
+                     "scan": {"speed": 20, "hatch": 15, "offset": [-10.0, 0.0]}},
+    "kmc_weld": {"seeds": {"n_train": 1, "n_test": 2}, "shard_size": 2, "sites": [40, 40], "time": 5, "image_size": [80, 80],
+                 "crop_columns": [10, 70], "pool": {"yp": 0, "alpha": 0.75, "beta": 0.5, "velocity": 12.0, "haz": 10.0, "width": 20.0, "case": "III"}},
+}
+TINY["models"] |= {
+    "ae_kmc_gg": {"epochs": 1, "figure_epochs": [1], "batch_size": 4},
+    "ae_kmc_additive": {"epochs": 1, "figure_epochs": [1], "batch_size": 4},
 }
 
 
@@ -101,6 +120,17 @@ def test_tiny_end_to_end_run(tmp_path):
             assert min(pixels.shape) > 200 and pixels.std() > 10  # a drawn figure, not a blank
     with Image.open(results / "figures/microstructures_synthetic_binary.png") as img:
         assert np.asarray(img.convert("L")).std() > 30
+    # Potts: boundary images at the configured sizes, AE inputs area-averaged, the grids drawn
+    gg, gg_manifest = load_shard(results / "datasets/kmc_grain_growth/train/shard-0000.npy")
+    assert gg.shape == (4, 64, 64) and gg_manifest["engine"] == "builtin" and set(np.unique(gg)) == {0, 1}
+    assert load_shard(results / "datasets/kmc_weld/test/shard-0000.npy")[0].shape == (2, 80, 60)
+    assert load_shard(results / "datasets/kmc_grain_growth_112/test/shard-0000.npy")[0].shape == (2, 112, 112)
+    assert load_shard(results / "datasets/kmc_additive_128/train/shard-0000.npy")[0].shape == (4, 128, 128)
+    assert "Total params: 8,793" in (results / "models/ae_kmc_gg/layers.txt").read_text()
+    assert "Total params: 14,847" in (results / "models/ae_kmc_additive/layers.txt").read_text()
+    for name in ("kmc_grain_growth", "kmc_additive", "kmc_weld"):
+        with Image.open(results / f"figures/microstructure_grid_{name}.png") as img:
+            assert np.asarray(img.convert("L")).std() > 10
 
     # a finished DAG has nothing left to do
     again = snakemake("--profile", "profiles/local", *configs, "-n")

@@ -96,10 +96,13 @@ def figure_inputs(wildcards):
 
 
 def potts_outputs():
-    """Figures 2-3/2-4/2-5 (workflow/rules/potts.smk): a 3x3 grid per Potts dataset."""
-    return [
-        f"{RESULTS}/figures/microstructure_grid_{name}.png" for name in POTTS_DATASETS
-    ]
+    """Every shard of each Potts dataset (the weld's too, which no model reads) and
+    Figures 2-3/2-4/2-5, a 3x3 grid per dataset (workflow/rules/potts.smk)."""
+    out = []
+    for name in POTTS_DATASETS:
+        out += shard_arrays(name)
+        out.append(f"{RESULTS}/figures/microstructure_grid_{name}.png")
+    return out
 
 
 def all_outputs():

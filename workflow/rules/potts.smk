@@ -2,6 +2,7 @@
 # AE-size downsampling and the 3x3 grids of Figures 2-3, 2-4, 2-5. Dataset lists and
 # potts_outputs() are in common.smk (snakemake --lint wants functions there).
 
+
 rule potts_shard:
     output:
         array=f"{RESULTS}/datasets/{{dataset}}/{{split}}/shard-{{index}}.npy",
