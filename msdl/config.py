@@ -57,6 +57,17 @@ def semantic_errors(config: dict) -> list[str]:
                 errors.append(f"{key}.source: no dataset named {ds['source']!r} (have {sorted(datasets)})")
             elif source["generator"] != "gaussian_random_field":
                 errors.append(f"{key}.source: {ds['source']!r} is a {source['generator']} dataset; it must be a gaussian_random_field")
+        elif ds["generator"] == "downsample":
+            source = datasets.get(ds["source"])
+            if source is None:
+                errors.append(f"{key}.source: no dataset named {ds['source']!r} (have {sorted(datasets)})")
+            elif source["generator"] not in ("potts_grain_growth", "am_ellipsoid", "potts_weld"):
+                errors.append(f"{key}.source: {ds['source']!r} is a {source['generator']} dataset; it must be a Potts dataset")
+        if ds.get("engine") == "spparks":
+            if ds["seeds"]["first"] < 1:
+                errors.append(f"{key}.seeds.first: SPPARKS needs positive seeds, got first = {ds['seeds']['first']}")
+            if "spparks" not in config:
+                errors.append(f"{key}.engine: 'spparks' needs the top-level `spparks` section (executable, mpi_ranks, ...)")
     errors += localization_errors(config)
     for name, model in config["models"].items():
         key = f"models.{name}"

@@ -106,3 +106,16 @@ def loss_curves(metrics: dict[str, list[dict]], path: str | Path, title: str = "
     ax.legend(fontsize=8)
     ax.set_title(title, fontsize=10)
     _save(fig, path)
+
+
+def microstructure_grid(images: np.ndarray, path: str | Path, title: str, columns: int = 3) -> None:
+    """Figures 2-3/2-4/2-5: ``(n, H, W)`` images in [0, 1] as a grid (3x3 for 9)."""
+    rows = math.ceil(len(images) / columns)
+    h, w = images.shape[1:]
+    fig, axes = plt.subplots(rows, columns, figsize=(3.0 * columns, 3.0 * rows * h / w + 0.4), squeeze=False, layout="constrained")
+    for i, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if i < len(images):
+            ax.imshow(images[i], cmap="gray", vmin=0.0, vmax=1.0, interpolation="antialiased")  # 1-px lines
+    fig.suptitle(title, fontsize=10)
+    _save(fig, path)

@@ -33,13 +33,17 @@ def test_snakefmt_is_clean():
 
 @pytest.mark.parametrize("profile", [None, "profiles/slurm", "profiles/lsf"])
 def test_full_scale_dry_run_on_each_profile(profile):
-    """50,000 seeds per dataset in 100 shards each, two models: 210 jobs; localization: 8,550
-    composite SVEs in 90 shards + statistics, MKS, CPNet, FNO, 3 figure jobs: 97 jobs.
-    No scheduler needed."""
+    """Full scale, no scheduler needed: 818 jobs.
+
+    210 for the synthetic sets and their two AEs (50,000 seeds each in 100 shards);
+    511 for the Potts sets (300 shards, 200 downsampled shards, 3 grids, 2 x statistics,
+    layer table, training, figures); 97 for localization (8,550 composite SVEs in 90
+    shards, statistics, MKS, CPNet, FNO, 3 figure jobs)."""
     args = ["-n"] + (["--profile", profile] if profile else [])
     out = snakemake(*args).stdout
-    assert job_count(out) == 210 + 97
+    assert job_count(out) == 210 + 511 + 97
     assert re.search(r"^composite_shard\s+90$", out, re.M)
+    assert re.search(r"^potts_shard\s+300$", out, re.M) and re.search(r"^downsample_shard\s+200$", out, re.M)
     assert re.search(r"^gaussian_random_field_shard\s+100$", out, re.M)
     assert re.search(r"^threshold_shard\s+100$", out, re.M)
 
@@ -49,7 +53,7 @@ def test_lsf_profile_puts_training_on_a_gpu_queue():
     blocks = out.split("\nrule ")
     train = [b for b in blocks if b.startswith("train_autoencoder:")]
     shard = [b for b in blocks if b.startswith("gaussian_random_field_shard:")]
-    assert len(train) == 2 and shard
+    assert len(train) == 4 and shard
     for block in train:
         assert "lsf_queue=rhel7G" in block and "lsf_extra=-gpu num=1:mode=exclusive_process" in block
     assert "lsf_queue=rhel7F" in shard[0] and "-gpu" not in shard[0]
@@ -91,6 +95,17 @@ def test_tiny_end_to_end_run(tmp_path):
             assert min(pixels.shape) > 200 and pixels.std() > 10  # a drawn figure, not a blank
     with Image.open(results / "figures/microstructures_synthetic_binary.png") as img:
         assert np.asarray(img.convert("L")).std() > 30
+    # Potts: boundary images at the configured sizes, AE inputs area-averaged, the grids drawn
+    gg, gg_manifest = load_shard(results / "datasets/kmc_grain_growth/train/shard-0000.npy")
+    assert gg.shape == (4, 64, 64) and gg_manifest["engine"] == "builtin" and set(np.unique(gg)) == {0, 1}
+    assert load_shard(results / "datasets/kmc_weld/test/shard-0000.npy")[0].shape == (2, 80, 60)
+    assert load_shard(results / "datasets/kmc_grain_growth_112/test/shard-0000.npy")[0].shape == (2, 112, 112)
+    assert load_shard(results / "datasets/kmc_additive_128/train/shard-0000.npy")[0].shape == (4, 128, 128)
+    assert "Total params: 8,793" in (results / "models/ae_kmc_gg/layers.txt").read_text()
+    assert "Total params: 14,847" in (results / "models/ae_kmc_additive/layers.txt").read_text()
+    for name in ("kmc_grain_growth", "kmc_additive", "kmc_weld"):
+        with Image.open(results / f"figures/microstructure_grid_{name}.png") as img:
+            assert np.asarray(img.convert("L")).std() > 10
 
     # localization: solved composite shards, statistics, MKS metrics and figures
     loc = results / "localization/composites"

@@ -35,6 +35,12 @@ GAUSSIAN_DATASETS = [
     n for n, d in DATASETS.items() if d["generator"] == "gaussian_random_field"
 ]
 THRESHOLD_DATASETS = [n for n, d in DATASETS.items() if d["generator"] == "threshold"]
+POTTS_DATASETS = [
+    n
+    for n, d in DATASETS.items()
+    if d["generator"] in ("potts_grain_growth", "am_ellipsoid", "potts_weld")
+]
+DOWNSAMPLE_DATASETS = [n for n, d in DATASETS.items() if d["generator"] == "downsample"]
 
 
 wildcard_constraints:
@@ -90,6 +96,16 @@ def figure_inputs(wildcards):
     }
 
 
+def potts_outputs():
+    """Every shard of each Potts dataset (the weld's too, which no model reads) and
+    Figures 2-3/2-4/2-5, a 3x3 grid per dataset (workflow/rules/potts.smk)."""
+    out = []
+    for name in POTTS_DATASETS:
+        out += shard_arrays(name)
+        out.append(f"{RESULTS}/figures/microstructure_grid_{name}.png")
+    return out
+
+
 def all_outputs():
     out = []
     for name in THRESHOLD_DATASETS:
@@ -102,4 +118,5 @@ def all_outputs():
             f"{RESULTS}/figures/{name}_loss.png",
         ]
     out += localization_targets(config)  # workflow/rules/localization.smk
+    out += potts_outputs()
     return out

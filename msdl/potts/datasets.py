@@ -1,0 +1,129 @@
+"""Potts dataset shards: what one generation job does (one job per shard of seeds).
+
+``potts_grain_growth``, ``am_ellipsoid`` and ``potts_weld`` shards hold the rendered
+grain-boundary images ``(n, H, W)`` uint8 (1 grain, 0 boundary) of their seeds, from the
+dataset's ``engine``: ``builtin`` simulates the shard's seeds in batches on the training
+device (a GPU when present), ``spparks`` runs SPPARKS once per seed. ``downsample``
+shards are their source shard area-averaged to the AE's input size (float32 in [0, 1]).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from msdl.potts import grain_growth, melt_pool
+from msdl.potts.render import downsample, render, rendered_size
+from msdl.potts.spparks import SpparksCommand, run_spparks
+from msdl.progress import Progress, format_seconds
+from msdl.shards import Shard, load_shard, write_shard
+
+#: Sites per builtin batch: bounds memory (~100 B per site and sample, see benchmarks/potts_engine.py).
+SITES_PER_BATCH = 1 << 21
+
+#: The random stream of each generator (seeds of different datasets are independent).
+STREAMS = {"potts_grain_growth": "potts_grain_growth", "am_ellipsoid": "am_ellipsoid", "potts_weld": "potts_weld"}
+
+
+def batch_size(dataset: dict) -> int:
+    """Seeds simulated together by the builtin engine."""
+    nx, ny = dataset["sites"]
+    return max(1, SITES_PER_BATCH // (nx * ny))
+
+
+def builtin_spins(dataset: dict, seeds: list[int], device: torch.device, on_sweep=None) -> np.ndarray:
+    """Final spins ``(n, ny, nx)`` int32 of ``seeds`` from the builtin engine (one batch)."""
+    generator = dataset["generator"]
+    if generator == "potts_grain_growth":
+        model = grain_growth.GrainGrowth.from_config(dataset)
+        return grain_growth.simulate(model, seeds, device, on_sweep=on_sweep)[model.time]
+    if generator == "am_ellipsoid":
+        model = melt_pool.AmEllipsoid.from_config(dataset)
+        return melt_pool.simulate(model, STREAMS[generator], seeds, 0.0, device, on_sweep)
+    if generator == "potts_weld":
+        model = melt_pool.Weld.from_config(dataset)
+        return melt_pool.simulate(model, STREAMS[generator], seeds, model.kT, device, on_sweep)
+    raise ValueError(f"generator {generator!r} is not a Potts generator")
+
+
+def generate_potts_shard(
+    name: str,
+    dataset: dict,
+    shard: Shard,
+    array_path: str | Path,
+    manifest_path: str | Path,
+    logger: logging.Logger,
+    device: torch.device,
+    spparks: dict | None = None,
+) -> dict:
+    """Simulate and render one shard; write it atomically with its manifest."""
+    seeds = list(shard.seeds)
+    images = np.empty((len(seeds), *rendered_size(dataset)), dtype=np.uint8)
+    what = f"{name} {shard.split} {shard.name}: "
+    start = time.perf_counter()
+    if dataset["engine"] == "spparks":
+        command = SpparksCommand(**(spparks or {}))
+        progress = Progress(logger, len(seeds), "seeds", every_s=30.0, what=what)
+        for i, seed in enumerate(seeds):
+            images[i] = render(run_spparks(dataset, seed, command), dataset)
+            progress.update()
+        engine = {"engine": "spparks", "spparks": spparks}
+    else:
+        size = batch_size(dataset)
+        n_batches = math.ceil(len(seeds) / size)
+        logger.info(f"{what}{len(seeds)} seeds in {n_batches} batches of <= {size} on {device}")
+        progress = None
+        for b in range(n_batches):
+            chunk = seeds[b * size : (b + 1) * size]
+
+            def on_sweep(done: int, total: int, b=b) -> None:
+                nonlocal progress
+                if progress is None:
+                    progress = Progress(logger, total * n_batches, "sweeps", every_s=30.0, what=what)
+                progress.update()
+
+            spins = builtin_spins(dataset, chunk, device, on_sweep)
+            for i, s in enumerate(spins):
+                images[b * size + i] = render(s, dataset)
+        engine = {"engine": "builtin", "device": str(device)}
+        if dataset["generator"] == "potts_grain_growth":
+            engine["mcs_per_time"] = grain_growth.MCS_PER_TIME
+    logger.info(f"{what}done in {format_seconds(time.perf_counter() - start)}")
+    return write_shard(
+        array_path,
+        manifest_path,
+        images,
+        shard,
+        dataset=name,
+        generator=dataset["generator"],
+        parameters={k: v for k, v in dataset.items() if k not in ("seeds", "shard_size", "engine")},
+        value_range=[0.0, 1.0],
+        **engine,
+    )
+
+
+def downsample_shard(
+    name: str, dataset: dict, source_array: str | Path, array_path: str | Path, manifest_path: str | Path, logger
+) -> dict:
+    """Area-average one source shard to ``image_size``; write it with its manifest."""
+    images, source = load_shard(source_array)
+    shard = Shard(source["split"], source["shard"], source["seeds"]["first"], source["seeds"]["stop"])
+    small = downsample(images, tuple(dataset["image_size"]))
+    logger.info(f"{name} {shard.split} {shard.name}: {images.shape[1:]} -> {small.shape[1:]} for {len(small)} images")
+    return write_shard(
+        array_path,
+        manifest_path,
+        small,
+        shard,
+        dataset=name,
+        generator="downsample",
+        source=dataset["source"],
+        source_sha256=source["sha256"],
+        image_size=list(dataset["image_size"]),
+        value_range=[0.0, 1.0],
+    )
