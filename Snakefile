@@ -9,6 +9,8 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/datasets.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/uhcsdb_common.smk"
+include: "workflow/rules/uhcsdb.smk"
 
 
 localrules:

@@ -57,6 +57,15 @@ def semantic_errors(config: dict) -> list[str]:
                 errors.append(f"{key}.source: no dataset named {ds['source']!r} (have {sorted(datasets)})")
             elif source["generator"] != "gaussian_random_field":
                 errors.append(f"{key}.source: {ds['source']!r} is a {source['generator']} dataset; it must be a gaussian_random_field")
+    uhcsdb_datasets = [n for n, d in datasets.items() if d["generator"] == "uhcsdb_patches"]
+    if uhcsdb_datasets and "uhcsdb" not in config:
+        errors.append(f"uhcsdb: missing; datasets {uhcsdb_datasets} need the uhcsdb section")
+    section = config.get("uhcsdb")
+    if section is not None and (section["metadata"] is None) != (section["micrographs"] is None):
+        errors.append(
+            "uhcsdb.micrographs: metadata and micrographs must both be set (real images) or both be null "
+            f"(stand-in frames); got metadata={section['metadata']!r}, micrographs={section['micrographs']!r}"
+        )
     for name, model in config["models"].items():
         key = f"models.{name}"
         if model["dataset"] not in datasets:

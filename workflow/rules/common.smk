@@ -34,6 +34,7 @@ GAUSSIAN_DATASETS = [
     n for n, d in DATASETS.items() if d["generator"] == "gaussian_random_field"
 ]
 THRESHOLD_DATASETS = [n for n, d in DATASETS.items() if d["generator"] == "threshold"]
+UHCSDB_DATASETS = [n for n, d in DATASETS.items() if d["generator"] == "uhcsdb_patches"]
 
 
 wildcard_constraints:
@@ -45,6 +46,10 @@ wildcard_constraints:
 
 def shard_arrays(dataset, split=None):
     """The .npy files of a dataset's shards (of one split, or all)."""
+    if dataset in UHCSDB_DATASETS:
+        return uhcsdb_shard_arrays(
+            dataset, split
+        )  # data-dependent: workflow/rules/uhcsdb.smk
     return [
         f"{RESULTS}/datasets/{dataset}/{s.split}/{s.name}.npy"
         for s in dataset_shards(config, dataset)
@@ -100,4 +105,5 @@ def all_outputs():
             f"{RESULTS}/figures/{name}_latent_samples.png",
             f"{RESULTS}/figures/{name}_loss.png",
         ]
+    out += uhcsdb_outputs()
     return out
