@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -59,6 +60,18 @@ def write_csv(path: str | Path, rows: list[dict], fields: tuple[str, ...]) -> No
 def read_csv(path: str | Path) -> list[dict]:
     with open(path, newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+def reason_kind(reason: str) -> str:
+    """The kind of a reason, for counting: its text up to the first detail, without
+    names and sizes (``"p48x64: rescaled image 40x40 is smaller..."`` -> ``"rescaled image
+    is smaller than a patch"``)."""
+    first = reason.split("; ")[0]
+    if re.match(r"^\w+: rescaled image", first):
+        first = first.split(": ", 1)[1]
+    first = re.split(r" \(|: |'", first)[0]
+    first = re.sub(r" \d+x\d+", "", first)
+    return first.strip() or "unknown"
 
 
 def image_files(folder: str | Path) -> dict[str, Path]:
@@ -142,7 +155,7 @@ def select_micrographs(metadata_path: str | Path, folder: str | Path, settings: 
         "rows": len(metadata),
         "files": len(files),
         "status": dict(Counter(r["status"] for r in rows)),
-        "dropped": dict(Counter(r["reason"].split(":")[0].split(" (")[0] for r in rows if r["status"] == "dropped")),
+        "dropped": dict(Counter(reason_kind(r["reason"]) for r in rows if r["status"] == "dropped")),
         "selected_magnifications": dict(sorted(Counter(magnifications).items())),
         "target_magnification": int(target),
         "target_is_median": not settings.get("target_magnification"),
@@ -173,7 +186,7 @@ def rescale_micrographs(selection: list[dict], folder: str | Path, out_dir: str 
         try:
             frame = read_frame(folder / r["path"])
         except UnreadableImage as err:
-            row.update(status="dropped", reason=str(err))
+            row.update(status="dropped", reason=err.reason)
             logger.info(f"dropped {r['path']}: {err}")
             progress.update()
             continue
@@ -310,7 +323,7 @@ def curation_report(selection: list[dict], rescaled: list[dict], patches: dict[s
                 row["reason"] = "; ".join(reasons)
         out.append(row)
     fates = Counter(r["fate"] for r in out)
-    dropped = Counter(r["reason"].split(":")[0].split(" (")[0] if r["fate"] == "dropped" else "" for r in out)
+    dropped = Counter(reason_kind(r["reason"]) for r in out if r["fate"] == "dropped")
     lines = [
         "# UHCSDB curation report",
         "",

@@ -19,7 +19,11 @@ STANDARD_BAR_ROWS = 38
 
 
 class UnreadableImage(ValueError):
-    """An image file that PIL cannot decode; the message names the file."""
+    """An image file that PIL cannot decode; the message names the file, ``reason`` does not."""
+
+    def __init__(self, path, detail: str):
+        self.reason = f"unreadable image ({detail})"
+        super().__init__(f"{path}: {self.reason}")
 
 
 def read_frame(path: str | Path) -> np.ndarray:
@@ -35,7 +39,7 @@ def read_frame(path: str | Path) -> np.ndarray:
                 return np.clip(a, 0, 255).astype(np.uint8)
             return np.asarray(im.convert("L"), dtype=np.uint8).copy()
     except (OSError, ValueError, SyntaxError) as err:
-        raise UnreadableImage(f"{path}: unreadable image ({err})") from None
+        raise UnreadableImage(path, str(err)) from None
 
 
 @dataclass(frozen=True)
