@@ -66,6 +66,14 @@ def semantic_errors(config: dict) -> list[str]:
             "uhcsdb.micrographs: metadata and micrographs must both be set (real images) or both be null "
             f"(stand-in frames); got metadata={section['metadata']!r}, micrographs={section['micrographs']!r}"
         )
+    for name, gan in (config.get("gans") or {}).items():
+        key = f"gans.{name}"
+        ds = datasets.get(gan["dataset"])
+        if ds is None or ds["generator"] != "uhcsdb_patches" or ds["patch_size"] != [64, 64]:
+            errors.append(f"{key}.dataset: {gan['dataset']!r} is not a uhcsdb_patches dataset of 64x64 patches")
+        late = [e for e in gan["figure_epochs"] if e > gan["epochs"]]
+        if late:
+            errors.append(f"{key}.figure_epochs: {late} are beyond epochs = {gan['epochs']}")
     for name, model in config["models"].items():
         key = f"models.{name}"
         if model["dataset"] not in datasets:

@@ -138,3 +138,60 @@ rule uhcsdb_curation_report:
         label=frames_label(UHCSDB),
     script:
         "../../scripts/uhcsdb_curation_report.py"
+
+
+rule train_gan:
+    input:
+        train=lambda wc: shard_arrays(GANS[wc.gan]["dataset"], "train"),
+    output:
+        model=f"{RESULTS}/models/{{gan}}/gan.pt",
+        metrics=f"{RESULTS}/models/{{gan}}/gan_metrics.csv",
+    log:
+        f"{RESULTS}/logs/models/{{gan}}/train_gan.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/models/{{gan}}/train_gan.tsv"
+    wildcard_constraints:
+        gan=_names_regex(GANS),
+    conda:
+        "../../envs/torch.yaml"
+    threads: resources_of("train")["threads"]
+    resources:
+        mem_mb=resources_of("train")["mem_mb"],
+        runtime=resources_of("train")["runtime"],
+    params:
+        gan=lambda wc: GANS[wc.gan],
+        device=config["device"],
+        state_dir=lambda wc: f"{RESULTS}/models/{wc.gan}/state",
+    script:
+        "../../scripts/train_gan.py"
+
+
+rule gan_figures:
+    input:
+        model=f"{RESULTS}/models/{{gan}}/gan.pt",
+        metrics=f"{RESULTS}/models/{{gan}}/gan_metrics.csv",
+    output:
+        samples=report(
+            f"{RESULTS}/figures/{{gan}}_samples.png",
+            caption="../report/gan_samples.rst",
+            category="UHCSDB",
+        ),
+        curves=report(
+            f"{RESULTS}/figures/{{gan}}_curves.png",
+            caption="../report/gan_curves.rst",
+            category="UHCSDB",
+        ),
+    log:
+        f"{RESULTS}/logs/figures/{{gan}}.log",
+    wildcard_constraints:
+        gan=_names_regex(GANS),
+    conda:
+        "../../envs/torch.yaml"
+    threads: resources_of("figures")["threads"]
+    resources:
+        mem_mb=resources_of("figures")["mem_mb"],
+        runtime=resources_of("figures")["runtime"],
+    params:
+        label=frames_label(UHCSDB),
+    script:
+        "../../scripts/gan_figures.py"

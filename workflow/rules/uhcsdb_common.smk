@@ -32,4 +32,22 @@ def uhcsdb_shard_arrays(dataset, split=None):
 def uhcsdb_outputs():
     if not UHCSDB_DATASETS:
         return []
-    return [f"{U}/curation_report.csv", f"{U}/curation_summary.md"]
+    return [f"{U}/curation_report.csv", f"{U}/curation_summary.md", *gan_outputs()]
+
+
+GANS = config.get("gans") or {}
+
+
+def gan_outputs():
+    return [
+        f"{RESULTS}/figures/{name}_{figure}.png"
+        for name in GANS
+        for figure in ("samples", "curves")
+    ]
+
+
+def figure_title(model):
+    """A model's name for figure titles; models of UHCSDB patches say what the frames were."""
+    if MODELS[model]["dataset"] in UHCSDB_DATASETS:
+        return f"{model} [{frames_label(UHCSDB)}]"
+    return model
