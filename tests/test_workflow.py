@@ -34,10 +34,11 @@ def test_snakefmt_is_clean():
 
 @pytest.mark.parametrize("profile", [None, "profiles/slurm", "profiles/lsf"])
 def test_full_scale_dry_run_on_each_profile(profile):
-    """50,000 seeds per dataset in 100 shards each, two models: 210 jobs, no scheduler needed."""
+    """50,000 seeds per dataset in 100 shards each, three models, the UHCSDB stage up to its
+    checkpoints (patch shards are counted once curation has run): 222 jobs, no scheduler needed."""
     args = ["-n"] + (["--profile", profile] if profile else [])
     out = snakemake(*args).stdout
-    assert job_count(out) == 210
+    assert job_count(out) == 222
     assert re.search(r"^gaussian_random_field_shard\s+100$", out, re.M)
     assert re.search(r"^threshold_shard\s+100$", out, re.M)
 
@@ -58,9 +59,15 @@ TINY = {
     "models": {
         "ae_smooth": {"epochs": 2, "figure_epochs": [1, 2], "batch_size": 16},
         "ae_binary": {"epochs": 2, "figure_epochs": [2], "batch_size": 16},
+        "ae_uhcsdb": {"epochs": 2, "figure_epochs": [1, 2], "batch_size": 32},
     },
+    "gans": {"dcgan_uhcsdb": {"epochs": 2, "figure_epochs": [2], "batch_size": 32, "samples": 16, "diversity_samples": 16}},
     "figures": {"latent_fit_images": 40, "latent_samples": 16, "reconstructions": 4},
 }
+TINY["datasets"].update(
+    uhcsdb_48x64={"max_train": 96, "max_test": 32, "shard_size": 64},
+    uhcsdb_64x64={"max_train": 64, "max_test": 32, "shard_size": 64},
+)
 
 
 @pytest.mark.slow
@@ -101,6 +108,7 @@ def test_tiny_end_to_end_run(tmp_path):
             assert min(pixels.shape) > 200 and pixels.std() > 10  # a drawn figure, not a blank
     with Image.open(results / "figures/microstructures_synthetic_binary.png") as img:
         assert np.asarray(img.convert("L")).std() > 30
+    check_uhcsdb_outputs(results)
 
     # a finished DAG has nothing left to do
     again = snakemake("--profile", "profiles/local", *configs, "-n")
@@ -115,3 +123,41 @@ def test_tiny_end_to_end_run(tmp_path):
     snakemake("--profile", "profiles/local", *configs, "--cores", "2", str(lost))
     assert lost.read_bytes() == before
     shutil.rmtree(results)
+
+
+def check_uhcsdb_outputs(results):
+    """The UHCSDB stage of the tiny run (stand-in frames): report, shards, split, models."""
+    import csv
+
+    from msdl.gan_train import read_gan_metrics
+
+    with open(results / "uhcsdb/curation_report.csv", newline="") as fh:
+        report = {r["path"]: r for r in csv.DictReader(fh)}
+    assert report["micrograph762.tif"]["fate"] == "dropped" and "magnification missing" in report["micrograph762.tif"]["reason"]
+    assert report["micrograph1.tif"]["fate"] == "not selected"
+    used = [r for r in report.values() if r["fate"] == "used"]
+    assert len(used) == 8 and all(int(r["uhcsdb_48x64_patches"]) > 0 for r in used)
+    assert "STAND-IN" in (results / "uhcsdb/curation_summary.md").read_text()
+    for name, (h, w), n_train, n_test in (("uhcsdb_48x64", (48, 64), 96, 32), ("uhcsdb_64x64", (64, 64), 64, 32)):
+        root = results / "datasets" / name
+        samples = {}
+        for split, n in (("train", n_train), ("test", n_test)):
+            arrays = sorted((root / split).glob("shard-*.npy"))
+            loaded = [load_shard(a) for a in arrays]
+            images = np.concatenate([a for a, _ in loaded])
+            assert images.shape == (n, h, w) and images.dtype == np.float32 and 0 <= images.min() and images.max() <= 1
+            assert images.std() > 0.1 and all("STAND-IN" in m["frames"] for _, m in loaded)
+            samples[split] = {k for _, m in loaded for k in m["sample_keys"]}
+        assert samples["train"] and samples["test"] and not samples["train"] & samples["test"]  # split by sample
+        index = json.loads((root / "index.json").read_text())
+        assert {s: v["patches"] for s, v in index["splits"].items()} == {"train": n_train, "test": n_test}
+        assert index["splits"]["test"]["samples"] == sorted(samples["test"])
+    rescaled = Image.open(results / "uhcsdb/rescaled/micrograph30.png")
+    assert rescaled.size == (1290, 968)  # 982X -> 1964X: the rescaled image is saved, not the original
+    assert "Total params: 5,855" in (results / "models/ae_uhcsdb/layers.txt").read_text()
+    assert [r["epoch"] for r in read_metrics(results / "models/ae_uhcsdb/metrics.csv")] == [1, 2]
+    gan = read_gan_metrics(results / "models/dcgan_uhcsdb/gan_metrics.csv")
+    assert [r["epoch"] for r in gan] == [1, 2] and all(0 < r["diversity_ratio"] < 5 for r in gan)
+    for fig in ("dcgan_uhcsdb_samples", "dcgan_uhcsdb_curves", "ae_uhcsdb_reconstructions"):
+        with Image.open(results / f"figures/{fig}.png") as img:
+            assert np.asarray(img.convert("L"), dtype=np.float32).std() > 10

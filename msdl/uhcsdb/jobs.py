@@ -100,3 +100,29 @@ def report(selection_csv: str, rescaled_csv: str, summaries: dict[str, str], lab
     curation.write_csv(out_csv, rows, tuple(fields))
     write_text(out_md, text)
     get_logger("uhcsdb.report", log_path).info("\n" + text)
+
+
+def dataset_index(name: str, arrays: list[str], out_json: str, log_path: str | None = None) -> dict:
+    """Check every shard (checksums via :func:`load_shard`) and write an index: shards,
+    patches and samples per split. Raises if a sample is on both sides of the split."""
+    from msdl.shards import load_shard
+
+    index = {"dataset": name, "splits": {}}
+    for path in arrays:
+        images, manifest = load_shard(path)
+        split = index["splits"].setdefault(manifest["split"], {"shards": [], "patches": 0, "samples": set(), "micrographs": set()})
+        split["shards"].append({"array": str(path), "patches": len(images), "sha256": manifest["sha256"]})
+        split["patches"] += len(images)
+        split["samples"].update(manifest["sample_keys"])
+        split["micrographs"].update(manifest["micrograph_ids"])
+        index["frames"] = manifest["frames"]
+    both = index["splits"].get("train", {}).get("samples", set()) & index["splits"].get("test", {}).get("samples", set())
+    if both:
+        raise ValueError(f"datasets.{name}: samples {sorted(both)} are in both train and test shards")
+    for split in index["splits"].values():
+        split["samples"], split["micrographs"] = sorted(split["samples"]), sorted(split["micrographs"])
+    write_json(out_json, index)
+    get_logger("uhcsdb.index", log_path).info(
+        f"{name}: " + ", ".join(f"{s} {v['patches']} patches in {len(v['shards'])} shards from {len(v['samples'])} samples" for s, v in index["splits"].items())
+    )
+    return index

@@ -195,3 +195,22 @@ rule gan_figures:
         label=frames_label(UHCSDB),
     script:
         "../../scripts/gan_figures.py"
+
+
+rule uhcsdb_dataset_index:
+    input:
+        lambda wc: shard_arrays(wc.dataset),
+    output:
+        f"{RESULTS}/datasets/{{dataset}}/index.json",
+    log:
+        f"{RESULTS}/logs/datasets/{{dataset}}/index.log",
+    wildcard_constraints:
+        dataset=_names_regex(UHCSDB_DATASETS),
+    conda:
+        "../../envs/uhcsdb.yaml"
+    threads: resources_of("curate")["threads"]
+    resources:
+        mem_mb=resources_of("curate")["mem_mb"],
+        runtime=resources_of("curate")["runtime"],
+    script:
+        "../../scripts/uhcsdb_dataset_index.py"

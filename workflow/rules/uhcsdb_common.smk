@@ -32,7 +32,12 @@ def uhcsdb_shard_arrays(dataset, split=None):
 def uhcsdb_outputs():
     if not UHCSDB_DATASETS:
         return []
-    return [f"{U}/curation_report.csv", f"{U}/curation_summary.md", *gan_outputs()]
+    return [
+        f"{U}/curation_report.csv",
+        f"{U}/curation_summary.md",
+        *(f"{RESULTS}/datasets/{name}/index.json" for name in UHCSDB_DATASETS),
+        *gan_outputs(),
+    ]
 
 
 GANS = config.get("gans") or {}
