@@ -66,6 +66,13 @@ def semantic_errors(config: dict) -> list[str]:
             "uhcsdb.micrographs: metadata and micrographs must both be set (real images) or both be null "
             f"(stand-in frames); got metadata={section['metadata']!r}, micrographs={section['micrographs']!r}"
         )
+    inpainting = (section or {}).get("inpainting")
+    if inpainting is not None:
+        if inpainting["patch"] % 2 == 0:
+            errors.append(f"uhcsdb.inpainting.patch: {inpainting['patch']} must be odd")
+        low, high = inpainting["hole_size"]
+        if low > high:
+            errors.append(f"uhcsdb.inpainting.hole_size: [{low}, {high}] is not [min, max]")
     for name, gan in (config.get("gans") or {}).items():
         key = f"gans.{name}"
         ds = datasets.get(gan["dataset"])

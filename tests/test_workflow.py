@@ -35,10 +35,10 @@ def test_snakefmt_is_clean():
 @pytest.mark.parametrize("profile", [None, "profiles/slurm", "profiles/lsf"])
 def test_full_scale_dry_run_on_each_profile(profile):
     """50,000 seeds per dataset in 100 shards each, three models, the UHCSDB stage up to its
-    checkpoints (patch shards are counted once curation has run): 222 jobs, no scheduler needed."""
+    checkpoints (patch shards are counted once curation has run): 223 jobs, no scheduler needed."""
     args = ["-n"] + (["--profile", profile] if profile else [])
     out = snakemake(*args).stdout
-    assert job_count(out) == 222
+    assert job_count(out) == 223
     assert re.search(r"^gaussian_random_field_shard\s+100$", out, re.M)
     assert re.search(r"^threshold_shard\s+100$", out, re.M)
 

@@ -214,3 +214,33 @@ rule uhcsdb_dataset_index:
         runtime=resources_of("curate")["runtime"],
     script:
         "../../scripts/uhcsdb_dataset_index.py"
+
+
+rule uhcsdb_inpainting:
+    input:
+        table=f"{U}/rescaled.csv",
+        images=f"{U}/rescaled",
+    output:
+        array=f"{U}/inpainting/train/shard-0000.npy",
+        manifest=f"{U}/inpainting/train/shard-0000.json",
+        closeness=f"{U}/inpainting/closeness.csv",
+        figure=report(
+            f"{RESULTS}/figures/uhcsdb_inpainting.png",
+            caption="../report/uhcsdb_inpainting.rst",
+            category="UHCSDB",
+        ),
+    log:
+        f"{RESULTS}/logs/uhcsdb/inpainting.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/uhcsdb/inpainting.tsv"
+    conda:
+        "../../envs/uhcsdb.yaml"
+    threads: resources_of("curate")["threads"]
+    resources:
+        mem_mb=resources_of("curate")["mem_mb"],
+        runtime=resources_of("curate")["runtime"],
+    params:
+        settings=UHCSDB.get("inpainting"),
+        label=frames_label(UHCSDB),
+    script:
+        "../../scripts/uhcsdb_inpainting.py"

@@ -36,6 +36,11 @@ def uhcsdb_outputs():
         f"{U}/curation_report.csv",
         f"{U}/curation_summary.md",
         *(f"{RESULTS}/datasets/{name}/index.json" for name in UHCSDB_DATASETS),
+        *(
+            [f"{RESULTS}/figures/uhcsdb_inpainting.png"]
+            if UHCSDB.get("inpainting")
+            else []
+        ),
         *gan_outputs(),
     ]
 
