@@ -11,6 +11,8 @@ include: "workflow/rules/potts.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/localization.smk"
+include: "workflow/rules/uhcsdb_common.smk"
+include: "workflow/rules/uhcsdb.smk"
 
 
 localrules:

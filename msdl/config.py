@@ -69,6 +69,30 @@ def semantic_errors(config: dict) -> list[str]:
             if "spparks" not in config:
                 errors.append(f"{key}.engine: 'spparks' needs the top-level `spparks` section (executable, mpi_ranks, ...)")
     errors += localization_errors(config)
+    uhcsdb_datasets = [n for n, d in datasets.items() if d["generator"] == "uhcsdb_patches"]
+    if uhcsdb_datasets and "uhcsdb" not in config:
+        errors.append(f"uhcsdb: missing; datasets {uhcsdb_datasets} need the uhcsdb section")
+    section = config.get("uhcsdb")
+    if section is not None and (section["metadata"] is None) != (section["micrographs"] is None):
+        errors.append(
+            "uhcsdb.micrographs: metadata and micrographs must both be set (real images) or both be null "
+            f"(stand-in frames); got metadata={section['metadata']!r}, micrographs={section['micrographs']!r}"
+        )
+    inpainting = (section or {}).get("inpainting")
+    if inpainting is not None:
+        if inpainting["patch"] % 2 == 0:
+            errors.append(f"uhcsdb.inpainting.patch: {inpainting['patch']} must be odd")
+        low, high = inpainting["hole_size"]
+        if low > high:
+            errors.append(f"uhcsdb.inpainting.hole_size: [{low}, {high}] is not [min, max]")
+    for name, gan in (config.get("gans") or {}).items():
+        key = f"gans.{name}"
+        ds = datasets.get(gan["dataset"])
+        if ds is None or ds["generator"] != "uhcsdb_patches" or ds["patch_size"] != [64, 64]:
+            errors.append(f"{key}.dataset: {gan['dataset']!r} is not a uhcsdb_patches dataset of 64x64 patches")
+        late = [e for e in gan["figure_epochs"] if e > gan["epochs"]]
+        if late:
+            errors.append(f"{key}.figure_epochs: {late} are beyond epochs = {gan['epochs']}")
     for name, model in config["models"].items():
         key = f"models.{name}"
         if model["dataset"] not in datasets:

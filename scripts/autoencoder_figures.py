@@ -13,7 +13,7 @@ from msdl.progress import get_logger  # noqa: E402
 sm = snakemake  # noqa: F821
 torch.set_num_threads(sm.threads)
 errors = autoencoder_figures(
-    sm.wildcards.model,
+    sm.params.title,
     sm.input.model,
     sm.input.metrics,
     list(sm.input.train),

@@ -69,7 +69,14 @@ TINY["datasets"] |= {
 TINY["models"] |= {
     "ae_kmc_gg": {"epochs": 1, "figure_epochs": [1], "batch_size": 4},
     "ae_kmc_additive": {"epochs": 1, "figure_epochs": [1], "batch_size": 4},
+    "ae_uhcsdb": {"epochs": 2, "figure_epochs": [1, 2], "batch_size": 32},
 }
+# UHCSDB on its stand-in frames, patch counts capped
+TINY["datasets"] |= {
+    "uhcsdb_48x64": {"max_train": 96, "max_test": 32, "shard_size": 64},
+    "uhcsdb_64x64": {"max_train": 64, "max_test": 32, "shard_size": 64},
+}
+TINY["gans"] = {"dcgan_uhcsdb": {"epochs": 2, "figure_epochs": [2], "batch_size": 32, "samples": 16, "diversity_samples": 16}}
 
 
 def tiny_config(tmp_path: Path, results: Path, **overrides) -> list[str]:

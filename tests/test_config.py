@@ -25,7 +25,10 @@ def test_demo_changes_only_counts_and_epochs(full_config, demo_config):
         k2: v2 for k, v in d.items() for k2, v2 in (flat(v, f"{p}{k}.").items() if isinstance(v, dict) else {f"{p}{k}": v}.items())
     }
     changed = {k for k, v in flat(demo_config).items() if flat(full_config).get(k) != v}
-    allowed = ("seeds.", "shard_size", "epochs", "figure_epochs", "latent_fit_images", "resources.", "results")
+    allowed = (
+        "seeds.", "shard_size", "epochs", "figure_epochs", "latent_fit_images", "resources.", "results",
+        "max_train", "max_test", "diversity_samples",  # UHCSDB: patch and sample counts
+    )  # fmt: skip
     assert changed and all(any(a in k for a in allowed) for k in changed), changed
 
 

@@ -30,21 +30,24 @@ def report_table(start: str, stop: str) -> list[tuple[str, tuple[int, ...], int]
     [
         ("ae_smooth", "5. AUTOENCODER FOR SYNTHETIC 2D SMOOTH", "6. AUTOENCODER FOR SYNTHETIC 2D BINARY", 8801),
         ("ae_binary", "6. AUTOENCODER FOR SYNTHETIC 2D BINARY", "7. AUTOENCODER FOR KMC/GG", 15833),
+        ("ae_uhcsdb", "9.4. UHCSDDB autoencoder 48x64", "10. GAN FOR UHCSDB DATASET", 5855),
     ],
 )
 def test_layers_match_the_report(architecture, start, stop, total):
     expected = report_table(start, stop)
     assert len(expected) >= 12  # the table was found (section 6's is split by a page break)
     model = build_autoencoder(architecture)
-    got = [(r.name, r.output_shape, r.params) for r in layer_rows(model, (1, 128, 128))]
+    got = [(r.name, r.output_shape, r.params) for r in layer_rows(model, (1, *model.image_size))]
     assert got == expected
     assert sum(p.numel() for p in model.parameters()) == total
 
 
-@pytest.mark.parametrize("architecture, latent", [("ae_smooth", (8, 10, 10)), ("ae_binary", (32, 10, 10))])
+@pytest.mark.parametrize(
+    "architecture, latent", [("ae_smooth", (8, 10, 10)), ("ae_binary", (32, 10, 10)), ("ae_uhcsdb", (8, 8, 12))]
+)
 def test_shapes_roundtrip(architecture, latent):
     model = build_autoencoder(architecture)
-    x = torch.randn(3, 1, 128, 128)
+    x = torch.randn(3, 1, *model.image_size)
     assert model.latent_shape() == latent
     assert model.encode(x).shape == (3, *latent)
     y = model(x)

@@ -33,15 +33,16 @@ def test_snakefmt_is_clean():
 
 @pytest.mark.parametrize("profile", [None, "profiles/slurm", "profiles/lsf"])
 def test_full_scale_dry_run_on_each_profile(profile):
-    """Full scale, no scheduler needed: 818 jobs.
+    """Full scale, no scheduler needed: 831 jobs.
 
     210 for the synthetic sets and their two AEs (50,000 seeds each in 100 shards);
     511 for the Potts sets (300 shards, 200 downsampled shards, 3 grids, 2 x statistics,
     layer table, training, figures); 97 for localization (8,550 composite SVEs in 90
-    shards, statistics, MKS, CPNet, FNO, 3 figure jobs)."""
+    shards, statistics, MKS, CPNet, FNO, 3 figure jobs); 13 for UHCSDB up to its
+    checkpoints (patch shards, AE and GAN jobs are counted once curation has run)."""
     args = ["-n"] + (["--profile", profile] if profile else [])
     out = snakemake(*args).stdout
-    assert job_count(out) == 210 + 511 + 97
+    assert job_count(out) == 210 + 511 + 97 + 13
     assert re.search(r"^composite_shard\s+90$", out, re.M)
     assert re.search(r"^potts_shard\s+300$", out, re.M) and re.search(r"^downsample_shard\s+200$", out, re.M)
     assert re.search(r"^gaussian_random_field_shard\s+100$", out, re.M)
@@ -125,6 +126,8 @@ def test_tiny_end_to_end_run(tmp_path):
     assert cpnet["parameters"] == 902_183 and cpnet["epochs"] == 1 and cpnet["n_sve"] == 4
     assert "ETA" in (results / "logs/localization/composites/fno.log").read_text()
 
+    check_uhcsdb_outputs(results)
+
     # a finished DAG has nothing left to do
     again = snakemake("--profile", "profiles/local", *configs, "-n")
     assert "Nothing to be done" in again.stdout + again.stderr
@@ -138,3 +141,41 @@ def test_tiny_end_to_end_run(tmp_path):
     snakemake("--profile", "profiles/local", *configs, "--cores", "2", str(lost))
     assert lost.read_bytes() == before
     shutil.rmtree(results)
+
+
+def check_uhcsdb_outputs(results):
+    """The UHCSDB stage of the tiny run (stand-in frames): report, shards, split, models."""
+    import csv
+
+    from msdl.gan_train import read_gan_metrics
+
+    with open(results / "uhcsdb/curation_report.csv", newline="") as fh:
+        report = {r["path"]: r for r in csv.DictReader(fh)}
+    assert report["micrograph762.tif"]["fate"] == "dropped" and "magnification missing" in report["micrograph762.tif"]["reason"]
+    assert report["micrograph1.tif"]["fate"] == "not selected"
+    used = [r for r in report.values() if r["fate"] == "used"]
+    assert len(used) == 8 and all(int(r["uhcsdb_48x64_patches"]) > 0 for r in used)
+    assert "STAND-IN" in (results / "uhcsdb/curation_summary.md").read_text()
+    for name, (h, w), n_train, n_test in (("uhcsdb_48x64", (48, 64), 96, 32), ("uhcsdb_64x64", (64, 64), 64, 32)):
+        root = results / "datasets" / name
+        samples = {}
+        for split, n in (("train", n_train), ("test", n_test)):
+            arrays = sorted((root / split).glob("shard-*.npy"))
+            loaded = [load_shard(a) for a in arrays]
+            images = np.concatenate([a for a, _ in loaded])
+            assert images.shape == (n, h, w) and images.dtype == np.float32 and 0 <= images.min() and images.max() <= 1
+            assert images.std() > 0.1 and all("STAND-IN" in m["frames"] for _, m in loaded)
+            samples[split] = {k for _, m in loaded for k in m["sample_keys"]}
+        assert samples["train"] and samples["test"] and not samples["train"] & samples["test"]  # split by sample
+        index = json.loads((root / "index.json").read_text())
+        assert {s: v["patches"] for s, v in index["splits"].items()} == {"train": n_train, "test": n_test}
+        assert index["splits"]["test"]["samples"] == sorted(samples["test"])
+    rescaled = Image.open(results / "uhcsdb/rescaled/micrograph30.png")
+    assert rescaled.size == (1290, 968)  # 982X -> 1964X: the rescaled image is saved, not the original
+    assert "Total params: 5,855" in (results / "models/ae_uhcsdb/layers.txt").read_text()
+    assert [r["epoch"] for r in read_metrics(results / "models/ae_uhcsdb/metrics.csv")] == [1, 2]
+    gan = read_gan_metrics(results / "models/dcgan_uhcsdb/gan_metrics.csv")
+    assert [r["epoch"] for r in gan] == [1, 2] and all(0 < r["diversity_ratio"] < 5 for r in gan)
+    for fig in ("dcgan_uhcsdb_samples", "dcgan_uhcsdb_curves", "ae_uhcsdb_reconstructions"):
+        with Image.open(results / f"figures/{fig}.png") as img:
+            assert np.asarray(img.convert("L"), dtype=np.float32).std() > 10

@@ -5,8 +5,9 @@ report's output shapes and parameter counts; tests check every shape and the tot
 
     ae_smooth  (section 5, synthetic smooth):  8,801 params, 128x128 -> latent 8x10x10
     ae_binary  (section 6, synthetic binary): 15,833 params, 128x128 -> latent 32x10x10
+    ae_uhcsdb  (section 9.4, UHCSDB patches):   5,855 params, 48x64 -> latent 8x8x12
 
-Input and output are ``(N, 1, 128, 128)``; the output passes a Tanh, so targets are
+Input and output are ``(N, 1, H, W)`` (128x128, or 48x64 for ae_uhcsdb); the output passes a Tanh, so targets are
 expected in [-1, 1] after normalization.
 """
 
@@ -85,7 +86,45 @@ def ae_binary() -> Autoencoder:
     return synthetic_ae((16, 32), batch_norm=True)
 
 
-ARCHITECTURES = {"ae_smooth": ae_smooth, "ae_binary": ae_binary}
+def ae_uhcsdb() -> Autoencoder:
+    """Section 9.4: AE for 48x64 (H x W) UHCSDB patches (5,855 params).
+
+    Encoder: four Conv/ReLU/MaxPool(k3 s1) blocks, 1 -> 2 -> 4 -> 8 -> 8 channels, the
+    last two convolutions with stride 2. Decoder: six transposed convolutions back to
+    1 x 48 x 64, ReLU between and Tanh last.
+    """
+    encoder = nn.Sequential(
+        nn.Conv2d(1, 2, kernel_size=3, stride=1, padding=1),  # 2 x 48 x 64
+        nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3, stride=1),  # 2 x 46 x 62
+        nn.Conv2d(2, 4, kernel_size=3, stride=1, padding=1),  # 4 x 46 x 62
+        nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3, stride=1),  # 4 x 44 x 60
+        nn.Conv2d(4, 8, kernel_size=3, stride=2, padding=1),  # 8 x 22 x 30
+        nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3, stride=1),  # 8 x 20 x 28
+        nn.Conv2d(8, 8, kernel_size=3, stride=2, padding=1),  # 8 x 10 x 14
+        nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3, stride=1),  # 8 x 8 x 12 (latent: 768 values)
+    )
+    decoder = nn.Sequential(
+        nn.ConvTranspose2d(8, 8, kernel_size=3, stride=1, padding=1),  # 8 x 8 x 12
+        nn.ReLU(),
+        nn.ConvTranspose2d(8, 8, kernel_size=5, stride=1, padding=1),  # 8 x 10 x 14
+        nn.ReLU(),
+        nn.ConvTranspose2d(8, 8, kernel_size=5, stride=2, padding=1),  # 8 x 21 x 29
+        nn.ReLU(),
+        nn.ConvTranspose2d(8, 4, kernel_size=5, stride=2, padding=1),  # 4 x 43 x 59
+        nn.ReLU(),
+        nn.ConvTranspose2d(4, 2, kernel_size=5, stride=1, padding=1),  # 2 x 45 x 61
+        nn.ReLU(),
+        nn.ConvTranspose2d(2, 1, kernel_size=6, stride=1, padding=1),  # 1 x 48 x 64
+        nn.Tanh(),
+    )
+    return Autoencoder(encoder, decoder, (48, 64))
+
+
+ARCHITECTURES = {"ae_smooth": ae_smooth, "ae_binary": ae_binary, "ae_uhcsdb": ae_uhcsdb}
 
 
 def build_autoencoder(architecture: str) -> Autoencoder:

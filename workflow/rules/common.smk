@@ -41,6 +41,7 @@ POTTS_DATASETS = [
     if d["generator"] in ("potts_grain_growth", "am_ellipsoid", "potts_weld")
 ]
 DOWNSAMPLE_DATASETS = [n for n, d in DATASETS.items() if d["generator"] == "downsample"]
+UHCSDB_DATASETS = [n for n, d in DATASETS.items() if d["generator"] == "uhcsdb_patches"]
 
 
 wildcard_constraints:
@@ -52,6 +53,10 @@ wildcard_constraints:
 
 def shard_arrays(dataset, split=None):
     """The .npy files of a dataset's shards (of one split, or all)."""
+    if dataset in UHCSDB_DATASETS:
+        return uhcsdb_shard_arrays(
+            dataset, split
+        )  # data-dependent: workflow/rules/uhcsdb.smk
     return [
         f"{RESULTS}/datasets/{dataset}/{s.split}/{s.name}.npy"
         for s in dataset_shards(config, dataset)
@@ -119,4 +124,5 @@ def all_outputs():
         ]
     out += localization_targets(config)  # workflow/rules/localization.smk
     out += potts_outputs()
+    out += uhcsdb_outputs()
     return out

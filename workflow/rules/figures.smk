@@ -53,5 +53,6 @@ rule autoencoder_figures:
         runtime=resources_of("figures")["runtime"],
     params:
         figures=config["figures"],
+        title=lambda wc: figure_title(wc.model),
     script:
         "../../scripts/autoencoder_figures.py"
