@@ -15,7 +15,6 @@ data; a ratio near 0 means the generator draws the same few images.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import logging
@@ -30,7 +29,7 @@ from torch import nn
 from msdl.io import atomic_path
 from msdl.models.dcgan import build_dcgan
 from msdl.progress import Progress, format_seconds
-from msdl.train import epoch_permutation, load_checkpoint, resolve_device, save_checkpoint
+from msdl.train import epoch_permutation, load_checkpoint, read_metrics, resolve_device, save_checkpoint, write_metrics
 
 GAN_METRIC_FIELDS = (
     "epoch", "d_loss", "g_loss", "d_real", "d_fake", "diversity_generated", "diversity_real", "diversity_ratio",
@@ -193,16 +192,10 @@ def train_gan(
 
 def write_gan_metrics(path: str | Path, metrics: list[dict]) -> None:
     """Per-epoch metrics as CSV (columns :data:`GAN_METRIC_FIELDS`), atomically."""
-    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=GAN_METRIC_FIELDS)
-        writer.writeheader()
-        for row in metrics:
-            writer.writerow({k: row[k] for k in GAN_METRIC_FIELDS})
+    write_metrics(path, metrics, GAN_METRIC_FIELDS)
 
 
-def read_gan_metrics(path: str | Path) -> list[dict]:
-    with open(path, newline="") as fh:
-        return [{k: (int(v) if k == "epoch" else float(v)) for k, v in row.items()} for row in csv.DictReader(fh)]
+read_gan_metrics = read_metrics
 
 
 def save_gan(path: str | Path, cfg: GanConfig, generator: nn.Module, discriminator: nn.Module, samples: dict[int, np.ndarray]) -> None:

@@ -243,14 +243,14 @@ def train(
     return model.cpu(), metrics, snapshots
 
 
-def write_metrics(path: str | Path, metrics: list[dict]) -> None:
-    """Per-epoch metrics as CSV (columns :data:`METRIC_FIELDS`), atomically."""
+def write_metrics(path: str | Path, metrics: list[dict], fields: tuple[str, ...] = METRIC_FIELDS) -> None:
+    """Per-epoch metrics as CSV (columns ``fields``, default :data:`METRIC_FIELDS`), atomically."""
     with atomic_path(path) as tmp:
         with open(tmp, "w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=METRIC_FIELDS)
+            writer = csv.DictWriter(fh, fieldnames=fields)
             writer.writeheader()
             for row in metrics:
-                writer.writerow({k: row[k] for k in METRIC_FIELDS})
+                writer.writerow({k: row[k] for k in fields})
 
 
 def read_metrics(path: str | Path) -> list[dict]:
