@@ -47,7 +47,7 @@ def threshold_shard(
 ) -> dict:
     """Binarize one source shard at the exact volume fraction; return the manifest."""
     smooth, source = load_shard(source_array)
-    shard = Shard(source["split"], source["shard"], source["seeds"]["first"], source["seeds"]["stop"])
+    shard = Shard.from_manifest(source)
     binary = np.empty(smooth.shape, dtype=np.uint8)
     for i, image in enumerate(smooth):
         binary[i] = binarize(image, dataset["volume_fraction"])

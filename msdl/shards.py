@@ -42,6 +42,11 @@ class Shard:
     first_seed: int
     stop_seed: int
 
+    @classmethod
+    def from_manifest(cls, manifest: dict) -> "Shard":
+        """The shard a manifest describes (a derived shard mirrors its source's)."""
+        return cls(manifest["split"], manifest["shard"], manifest["seeds"]["first"], manifest["seeds"]["stop"])
+
     @property
     def seeds(self) -> range:
         return range(self.first_seed, self.stop_seed)

@@ -112,7 +112,7 @@ def downsample_shard(
 ) -> dict:
     """Area-average one source shard to ``image_size``; write it with its manifest."""
     images, source = load_shard(source_array)
-    shard = Shard(source["split"], source["shard"], source["seeds"]["first"], source["seeds"]["stop"])
+    shard = Shard.from_manifest(source)
     small = downsample(images, tuple(dataset["image_size"]))
     logger.info(f"{name} {shard.split} {shard.name}: {images.shape[1:]} -> {small.shape[1:]} for {len(small)} images")
     return write_shard(
