@@ -112,12 +112,20 @@ def binarize(images, method: str = "otsu") -> np.ndarray:
 
 def _autocorrelation_sum(phase: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """``sum_i IFFT(|FFT(phase_i)|^2)`` on an FFT grid of ``shape`` (zero-padded when larger),
-    float64 ``shape``; the images are transformed in chunks of ``_FFT_CHUNK``."""
-    power = None
-    for start in range(0, len(phase), _FFT_CHUNK):
-        spectrum = sfft.rfft2(phase[start : start + _FFT_CHUNK].astype(np.float64), s=shape, workers=-1)
-        p = (spectrum.real**2 + spectrum.imag**2).sum(axis=0)
-        power = p if power is None else power + p
+    float64 ``shape``. The images are transformed in chunks of ``_FFT_CHUNK``, x first on
+    the image rows only (the padding rows are zero), then y."""
+    h, w = shape
+    n, rows, cols = phase.shape
+    chunk = min(n, _FFT_CHUNK)
+    real = np.zeros((chunk, rows, w))  # zero padding along x written once
+    spectrum = np.zeros((chunk, h, w // 2 + 1), dtype=np.complex128)  # and along y
+    power = np.zeros((h, w // 2 + 1))
+    for start in range(0, n, chunk):
+        m = min(chunk, n - start)
+        real[:m, :, :cols] = phase[start : start + m]
+        spectrum[:m, :rows] = sfft.rfft(real[:m], axis=2, workers=-1)
+        f = sfft.fft(spectrum[:m], axis=1, workers=-1)
+        power += (f.real**2 + f.imag**2).sum(axis=0)
     return sfft.irfft2(power, s=shape, workers=-1)
 
 
@@ -132,8 +140,9 @@ def two_point_correlation(phase, periodic: bool = True) -> np.ndarray:
 
     - periodic: circular autocorrelation via FFT divided by ``H * W`` (every pair on the
       torus).
-    - non-periodic: autocorrelation of the zero-padded image (``2H x 2W``, so no pair
-      wraps) divided by the number of pixel pairs inside the image at each displacement,
+    - non-periodic: autocorrelation of the zero-padded image (padded by about ``H/2`` and
+      ``W/2``, enough that no pair of the output window wraps) divided by the number of
+      pixel pairs inside the image at each displacement,
       ``(H - |dy|) * (W - |dx|)``.
     """
     p = _phase(phase)
@@ -141,10 +150,14 @@ def two_point_correlation(phase, periodic: bool = True) -> np.ndarray:
     if periodic:
         s2 = _autocorrelation_sum(p, (h, w)) / (n * h * w)
         return np.fft.fftshift(s2)
-    full = _autocorrelation_sum(p, (2 * h, 2 * w))  # lags -H..H-1 without wrap
+    # zero-padded grid just large enough that no displacement of the output window
+    # aliases with another one inside the image's support |d| <= H - 1
+    ny = sfft.next_fast_len(max(h + h // 2, 2 * h - h // 2 - 1), real=True)
+    nx = sfft.next_fast_len(max(w + w // 2, 2 * w - w // 2 - 1), real=True)
+    full = _autocorrelation_sum(p, (ny, nx))
     dy = np.arange(-(h // 2), h - h // 2)
     dx = np.arange(-(w // 2), w - w // 2)
-    window = full[np.ix_(dy % (2 * h), dx % (2 * w))]
+    window = full[np.ix_(dy % ny, dx % nx)]
     pairs = (h - np.abs(dy))[:, None] * (w - np.abs(dx))[None, :]
     return window / (n * pairs)
 
@@ -187,14 +200,16 @@ def _lines(phase: np.ndarray, axis: int) -> np.ndarray:
     return np.ascontiguousarray(a).reshape(-1, a.shape[2])
 
 
-def _runs(lines: np.ndarray) -> np.ndarray:
-    """Lengths of the True runs of each line, in line order (runs never wrap)."""
-    padded = np.zeros((lines.shape[0], lines.shape[1] + 2), dtype=np.int8)
+def _runs(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The True runs of each line of a 2D bool array, in line order (runs never wrap):
+    ``(line index, start position, length)``, int64 1D each."""
+    width = lines.shape[1]
+    padded = np.zeros((lines.shape[0], width + 2), dtype=np.int8)
     padded[:, 1:-1] = lines
-    edges = np.diff(padded, axis=1).ravel()
+    edges = np.diff(padded, axis=1).ravel()  # (n_lines, width + 1)
     starts = np.flatnonzero(edges == 1)
     ends = np.flatnonzero(edges == -1)
-    return (ends - starts).astype(np.int64)
+    return starts // (width + 1), starts % (width + 1), ends - starts
 
 
 def chord_lengths(phase, axis: int, periodic: bool = False) -> np.ndarray:
@@ -207,19 +222,32 @@ def chord_lengths(phase, axis: int, periodic: bool = False) -> np.ndarray:
     - periodic: a run that leaves one edge and re-enters at the opposite one is one chord;
       a line wholly in the phase is one chord of the line's length.
 
-    Returns int64 1D; empty when the phase is absent.
+    Returns int64 1D, in line order; empty when the phase is absent.
     """
     lines = _lines(_phase(phase), axis)
-    if not periodic:
-        return _runs(lines)
-    length = lines.shape[1]
-    full = lines.all(axis=1)
-    partial = lines[~full]
-    # rotate every line to start at its first non-phase pixel: then no run wraps
-    first_gap = np.argmin(partial, axis=1)
-    index = (np.arange(length)[None, :] + first_gap[:, None]) % length
-    rotated = partial[np.arange(len(partial))[:, None], index]
-    return np.concatenate([_runs(rotated), np.full(int(full.sum()), length, dtype=np.int64)])
+    return _line_chords(lines, periodic)
+
+
+def _line_chords(lines: np.ndarray, periodic: bool) -> np.ndarray:
+    """Chord lengths of the lines of a 2D bool array (see :func:`chord_lengths`)."""
+    line, start, length = _runs(lines)
+    if not periodic or len(length) == 0:
+        return length
+    width = lines.shape[1]
+    # a line's run at its end and its run at its start are one chord (unless it is one run)
+    first = np.flatnonzero(start == 0)
+    last = np.flatnonzero(start + length == width)
+    wraps = np.zeros(lines.shape[0], dtype=bool)
+    wraps[line[first]] = True
+    ends_in_phase = np.zeros(lines.shape[0], dtype=bool)
+    ends_in_phase[line[last]] = True
+    wraps &= ends_in_phase
+    head = first[wraps[line[first]]]  # one per wrapping line, in line order
+    tail = last[wraps[line[last]]]
+    joined = head != tail  # head == tail: the whole line is one chord of its width
+    length = length.copy()
+    length[head[joined]] += length[tail[joined]]
+    return np.delete(length, tail[joined])
 
 
 def lineal_path(phase, axis: int, max_length: int, periodic: bool = False) -> np.ndarray:
@@ -240,12 +268,7 @@ def lineal_path(phase, axis: int, max_length: int, periodic: bool = False) -> np
     n_lines, length = lines.shape
     r = np.arange(max_length + 1)
     full = lines.all(axis=1) if periodic else np.zeros(n_lines, dtype=bool)
-    if not periodic:
-        chords = _runs(lines)
-    elif full.all():
-        chords = np.zeros(0, dtype=np.int64)
-    else:
-        chords = chord_lengths(lines[~full][:, None, :], axis=1, periodic=True)
+    chords = _line_chords(lines[~full], periodic)
     hist = np.bincount(chords, minlength=max_length + 2).astype(np.float64)
     c = np.arange(len(hist))
     # inside[r] = sum_{c > r} hist[c] * (c - r), from suffix sums (len(hist) >= max_length + 2)
@@ -283,10 +306,10 @@ def grain_sizes_of_mask(boundary: np.ndarray, periodic: bool = True) -> np.ndarr
     mask ``(n, H, W)``, pooled over the images (int64 1D; empty when all is boundary).
     ``periodic``: regions touching opposite edges of the same image are joined."""
     interior = ~boundary
-    n, h, w = interior.shape
     structure = np.zeros((3, 3, 3), dtype=bool)
     structure[1] = ndimage.generate_binary_structure(2, 1)  # 4-connected within each image
-    labels, count = ndimage.label(interior, structure=structure)
+    labels = np.empty(interior.shape, dtype=np.int64)  # int64: bincount needs no cast
+    count = ndimage.label(interior, structure=structure, output=labels)
     if count == 0:
         return np.zeros(0, dtype=np.int64)
     if periodic:
@@ -295,8 +318,10 @@ def grain_sizes_of_mask(boundary: np.ndarray, periodic: bool = True) -> np.ndarr
         b = np.concatenate([y[(x > 0) & (y > 0)] for x, y in pairs])
         graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(count + 1, count + 1))
         _, root = connected_components(graph, directed=False)
-        labels = np.where(labels > 0, root[labels] + 1, 0)
-    sizes = np.bincount(labels.ravel())[1:]
+        areas = np.bincount(labels.ravel(), minlength=count + 1)
+        sizes = np.bincount(root[1:], weights=areas[1:]).astype(np.int64)
+    else:
+        sizes = np.bincount(labels.ravel())[1:]
     return sizes[sizes > 0].astype(np.int64)
 
 
