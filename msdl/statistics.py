@@ -20,7 +20,8 @@ Conventions
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, fields
 
 import numpy as np
 from scipy import fft as sfft
@@ -28,6 +29,8 @@ from scipy import ndimage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from skimage.filters import threshold_otsu
+
+from msdl.io import atomic_path
 
 KINDS = ("phase", "grains")
 BOUNDARY_VALUES = ("bright", "dark")
@@ -415,3 +418,30 @@ def describe(
         stats.grain_sizes = grain_sizes_of_mask(boundary, periodic=periodic)
         stats.boundary_density = boundary.mean(axis=(1, 2), dtype=np.float64)
     return stats
+
+
+def save_statistics(path: str | os.PathLike, stats: SetStatistics) -> None:
+    """Write a SetStatistics as an ``.npz`` (one array per field; no pickles), atomically:
+    a reference set can be described once and compared against at every epoch."""
+    arrays = {f.name: getattr(stats, f.name) for f in fields(stats) if f.name != "kind"}
+    arrays = {name: value for name, value in arrays.items() if value is not None}
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, kind=np.array(stats.kind), **arrays)
+
+
+def load_statistics(path: str | os.PathLike) -> SetStatistics:
+    """Read a SetStatistics written by :func:`save_statistics`; errors name the file."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            values = {name: data[name] for name in data.files}
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{path}: not a readable statistics file ({error})") from error
+    kind = str(values.pop("kind", ""))
+    required = {"s2_radial", "volume_fractions", "chords_x", "chords_y"}
+    if kind == "grains":
+        required |= {"grain_sizes", "boundary_density"}
+    missing = sorted(required - set(values))
+    if kind not in KINDS or missing:
+        raise ValueError(f"{path}: kind {kind!r} or missing arrays {missing}")
+    return SetStatistics(kind=kind, **values)

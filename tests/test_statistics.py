@@ -27,7 +27,9 @@ from msdl.statistics import (
     describe,
     grain_sizes,
     lineal_path,
+    load_statistics,
     radial_average,
+    save_statistics,
     two_point_correlation,
     volume_fraction,
 )
@@ -388,3 +390,18 @@ def test_describe_fields_and_compare_kinds():
     assert phase.grain_sizes is None and phase.boundary_density is None
     with pytest.raises(ValueError, match="kind"):
         compare(phase, stats)
+
+
+def test_statistics_round_trip_through_npz(tmp_path):
+    images = np.stack([square_grid(8, 32, s, 0.0) for s in range(3)])
+    for kind in ("phase", "grains"):
+        stats = describe(images, kind)
+        save_statistics(tmp_path / f"{kind}.npz", stats)
+        back = load_statistics(tmp_path / f"{kind}.npz")
+        assert back.kind == kind
+        assert compare(back, stats) == compare(stats, stats)
+        np.testing.assert_array_equal(back.chords_x, stats.chords_x)
+        assert (back.grain_sizes is None) == (kind == "phase")
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="bad.npz"):
+        load_statistics(tmp_path / "bad.npz")
