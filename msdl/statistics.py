@@ -35,6 +35,7 @@ from msdl.io import atomic_path
 KINDS = ("phase", "grains")
 BOUNDARY_VALUES = ("bright", "dark")
 _FFT_CHUNK = 128  # images per batched FFT (bounds memory: 128 x 256 x 256 complex128 = 64 MiB)
+_CHUNK = 256  # images per block of run extraction / labelling (bounds the temporaries)
 
 
 # --------------------------------------------------------------------------- validation
@@ -227,8 +228,9 @@ def chord_lengths(phase, axis: int, periodic: bool = False) -> np.ndarray:
 
     Returns int64 1D, in line order; empty when the phase is absent.
     """
-    lines = _lines(_phase(phase), axis)
-    return _line_chords(lines, periodic)
+    p = _phase(phase)
+    blocks = [_line_chords(_lines(p[i : i + _CHUNK], axis), periodic) for i in range(0, len(p), _CHUNK)]
+    return np.concatenate(blocks)
 
 
 def _line_chords(lines: np.ndarray, periodic: bool) -> np.ndarray:
@@ -267,11 +269,13 @@ def lineal_path(phase, axis: int, max_length: int, periodic: bool = False) -> np
     p = _phase(phase)
     if max_length < 0:
         raise ValueError(f"max_length: must be >= 0, got {max_length}")
-    lines = _lines(p, axis)
-    n_lines, length = lines.shape
+    n, h, w = p.shape
+    n_lines, length = (n * h, w) if axis == 1 else (n * w, h)
+    chords = chord_lengths(p, axis, periodic)
     r = np.arange(max_length + 1)
-    full = lines.all(axis=1) if periodic else np.zeros(n_lines, dtype=bool)
-    chords = _line_chords(lines[~full], periodic)
+    if periodic:  # a line wholly in the phase (one chord of its length) is a ring
+        n_full = int(np.count_nonzero(chords == length))
+        chords = chords[chords < length]
     hist = np.bincount(chords, minlength=max_length + 2).astype(np.float64)
     c = np.arange(len(hist))
     # inside[r] = sum_{c > r} hist[c] * (c - r), from suffix sums (len(hist) >= max_length + 2)
@@ -279,7 +283,7 @@ def lineal_path(phase, axis: int, max_length: int, periodic: bool = False) -> np
     suffix_c = np.cumsum((hist * c)[::-1])[::-1]
     inside = suffix_c[r + 1] - r * suffix_n[r + 1]
     if periodic:
-        inside = inside + float(full.sum()) * length
+        inside = inside + float(n_full) * length
         positions = np.full(r.shape, float(n_lines * length))
     else:
         positions = n_lines * np.maximum(length - r, 0).astype(np.float64)
@@ -308,7 +312,12 @@ def grain_sizes_of_mask(boundary: np.ndarray, periodic: bool = True) -> np.ndarr
     """Areas (pixels) of the 4-connected regions of non-boundary pixels of a bool boundary
     mask ``(n, H, W)``, pooled over the images (int64 1D; empty when all is boundary).
     ``periodic``: regions touching opposite edges of the same image are joined."""
-    interior = ~boundary
+    blocks = [_grain_sizes_block(~boundary[i : i + _CHUNK], periodic) for i in range(0, len(boundary), _CHUNK)]
+    return np.concatenate(blocks)
+
+
+def _grain_sizes_block(interior: np.ndarray, periodic: bool) -> np.ndarray:
+    """Grain areas of one block of interior masks ``(n, H, W)`` (see grain_sizes_of_mask)."""
     structure = np.zeros((3, 3, 3), dtype=bool)
     structure[1] = ndimage.generate_binary_structure(2, 1)  # 4-connected within each image
     labels = np.empty(interior.shape, dtype=np.int64)  # int64: bincount needs no cast

@@ -405,3 +405,20 @@ def test_statistics_round_trip_through_npz(tmp_path):
     (tmp_path / "bad.npz").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="bad.npz"):
         load_statistics(tmp_path / "bad.npz")
+
+
+def test_blocks_of_images_give_the_same_statistics(monkeypatch):
+    """describe() works through the set in blocks (FFT chunks, run/label blocks): small
+    blocks that split the set give the same statistics as one block."""
+    import msdl.statistics as statistics
+
+    rng = np.random.default_rng(12)
+    images = np.stack([square_grid(8, 32, s, 0.0) for s in range(7)]) * (rng.random((7, 32, 32)) < 0.9)
+    whole = {p: describe(images, "grains", periodic=p) for p in (True, False)}
+    monkeypatch.setattr(statistics, "_CHUNK", 3)
+    monkeypatch.setattr(statistics, "_FFT_CHUNK", 2)
+    for periodic, expected in whole.items():
+        split = describe(images, "grains", periodic=periodic)
+        np.testing.assert_allclose(split.s2_radial, expected.s2_radial, atol=1e-12)
+        for field in ("chords_x", "chords_y", "grain_sizes"):
+            np.testing.assert_array_equal(getattr(split, field), getattr(expected, field))
