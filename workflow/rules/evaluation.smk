@@ -2,29 +2,6 @@
 # test set (msdl/scoring.py), latent space interpolations and sampling schemes, a summary.
 
 
-def evaluation_inputs(dataset, model_file):
-    """A model file plus the shards its judge reads: enough train images for the floor and
-    the latent fit, enough test images for the reference set."""
-    images = config["evaluation"]["images"]
-    n_train = max(images, config["figures"]["latent_fit_images"])
-    size = generator_dataset(config, dataset)["shard_size"]
-    return {
-        "model": model_file,
-        "train": shard_arrays(dataset, "train")[: -(-n_train // size)],
-        "test": shard_arrays(dataset, "test")[: -(-images // size)],
-    }
-
-
-def evaluation_outputs():
-    out = [f"{RESULTS}/evaluation/summary.csv", f"{RESULTS}/figures/score_summary.png"]
-    for name in MODELS:
-        out.append(f"{RESULTS}/figures/{name}_scores.png")
-        out.append(f"{RESULTS}/figures/{name}_interpolation.png")
-    for name in GANS:
-        out.append(f"{RESULTS}/figures/{name}_scores.png")
-    return out
-
-
 rule score_autoencoder:
     input:
         unpack(
