@@ -131,9 +131,9 @@ def score_curves(rows: list[dict], fields: tuple[str, ...], path: str | Path, ti
         for i, name in enumerate(sets):
             series = sorted((r["epoch"], r[field], r["n"]) for r in rows if r["set"] == name)
             ax.plot([s[0] for s in series], [max(s[1], 1e-6) for s in series], "o-", color=f"C{i}", label=name, markersize=3)
-            floor = next((r[field] for r in rows if r["set"] == "floor" and r["n"] == series[-1][2]), None)
-            if floor is not None:
-                ax.axhline(max(floor, 1e-6), color=f"C{i}", linestyle="--", linewidth=1, label=f"floor (real train, n={series[-1][2]})")
+        for j, floor in enumerate(r for r in rows if r["set"] == "floor"):
+            ax.axhline(max(floor[field], 1e-6), color="0.4", linestyle=("--", ":", "-.")[j % 3], linewidth=1,
+                       label=f"floor: real train, n={floor['n']}")  # fmt: skip
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
         ax.set_title(field, fontsize=9)

@@ -218,7 +218,7 @@ def check_evaluation_outputs(results):
     assert {"ae_smooth", "ae_kmc_additive", "dcgan_uhcsdb", "ae_uhcsdb latent"} <= models
     # two epochs of training on a few dozen images: no generated set is as close to the
     # test set as real training images are (the floor)
-    assert all(float(r["ratio"]) > 1 for r in summary if r["set"] in ("decoder_samples", "gan_samples", "uniform_box"))
+    assert summary and all(float(r["ratio"]) > 1 for r in summary)
     for figure in ("ae_smooth_scores", "ae_kmc_gg_interpolation", "dcgan_uhcsdb_scores", "score_summary"):
         with Image.open(results / f"figures/{figure}.png") as img:
             assert np.asarray(img.convert("L"), dtype=np.float32).std() > 10
