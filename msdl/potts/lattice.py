@@ -110,6 +110,18 @@ def sweep(
         spins[:, a::2, b::2] = torch.where(accept, proposal, centre)
 
 
+def choose_kernel(kernel: str | None, device: torch.device) -> str:
+    """``"numba"`` (compiled loops, :mod:`msdl.potts.numba_kernels`) on the CPU, else
+    ``"torch"`` (this module's dense sweeps, fast on GPUs): the faster on each device
+    (benchmarks/potts_engine.py). An explicit ``kernel`` must suit the device."""
+    kernel = kernel or ("numba" if device.type == "cpu" else "torch")
+    if kernel not in ("numba", "torch"):
+        raise ValueError(f"Potts kernel {kernel!r}: expected 'numba' or 'torch'")
+    if kernel == "numba" and device.type != "cpu":
+        raise ValueError(f"Potts kernel 'numba' runs on the CPU, not on {device}")
+    return kernel
+
+
 def rounds(time: float, mcs_per_time: float) -> int:
     """Sweeps that represent ``time`` SPPARKS time units."""
     return int(math.ceil(time * mcs_per_time - 1e-9))
