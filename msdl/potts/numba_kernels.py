@@ -23,6 +23,7 @@ edges), seed keys ``(B,)`` int64 from :func:`msdl.potts.rng.seed_keys`, site has
 from __future__ import annotations
 
 import numpy as np
+import numba
 from numba import njit, prange
 
 from msdl.potts.lattice import EDGE, NEIGHBOURS, SUBLATTICES
@@ -54,35 +55,22 @@ def site_hash_grid(height: int, width: int) -> np.ndarray:
 
 
 @njit(cache=True, inline="always")
-def _at(s, y, x):
-    """``s[y, x]``, or EDGE where ``y`` or ``x`` is -1 (beyond a non-periodic edge)."""
-    return EDGE if (y < 0 or x < 0) else s[y, x]
-
-
-@njit(cache=True, inline="always")
-def _update_site(s, y, x, ym, yp, xm, xp, key_step, site_hash, table, mobility):
-    """One Metropolis attempt at ``s[y, x]``; ``ym``/``yp`` the rows above/below and
-    ``xm``/``xp`` the columns left/right (-1: EDGE beyond the edge)."""
-    c = s[y, x]
-    nb = (_at(s, ym, xm), _at(s, ym, x), _at(s, ym, xp), _at(s, y, xm), _at(s, y, xp), _at(s, yp, xm), _at(s, yp, x), _at(s, yp, xp))
-    same = 0
-    for k in range(8):
-        if nb[k] == c:
-            same += 1
-    if same == 8:
-        return  # proposes its own spin
+def _attempt(s, y, x, c, nb, key_step, site_hash, table, mobility):
+    """The Metropolis attempt at ``s[y, x]`` (spin ``c``, neighbour spins ``nb`` in
+    NEIGHBOURS order) once the site is known to have a neighbour of another spin."""
     bits = _mix32(key_step + site_hash)
-    proposal = nb[bits & 7]
-    if proposal == c or proposal == EDGE:
-        return
-    n_prop = 0
+    pick = bits & 7
+    proposal = nb[0]
+    for k in range(1, 8):
+        proposal = nb[k] if k == pick else proposal
+    d_energy = 0
     for k in range(8):
-        if nb[k] == proposal:
-            n_prop += 1
-    p = table[same - n_prop + 8] * mobility
+        d_energy += (nb[k] == c) - (nb[k] == proposal)
+    p = table[d_energy + 8] * mobility
     u = np.float32(bits >> 8) * _INV_2_24
-    if u < p:
-        s[y, x] = proposal
+    # branch-free (the outcome is a coin flip for the CPU's predictor)
+    accept = (u < p) & (proposal != c) & (proposal != EDGE)
+    s[y, x] = proposal if accept else c
 
 
 @njit(cache=True, parallel=True)
@@ -91,6 +79,10 @@ def grain_growth_sweeps(spins, keys, first_step, last_step, table, site_hash):
     (H, W even); ``table`` float32 ``(17,)`` from :func:`msdl.potts.lattice.acceptance_table`."""
     n, h, w = spins.shape
     one = np.float32(1.0)
+    left = np.empty(w, dtype=np.int64)
+    right = np.empty(w, dtype=np.int64)
+    for x in range(w):
+        left[x], right[x] = (x - 1 + w) % w, (x + 1) % w
     for i in prange(n):
         s = spins[i]
         for step in range(first_step, last_step + 1):
@@ -98,9 +90,17 @@ def grain_growth_sweeps(spins, keys, first_step, last_step, table, site_hash):
                 a, b = _SUB[sub, 0], _SUB[sub, 1]
                 key_step = _mix32(keys[i] ^ _mix32((4 * step + sub) * _GOLDEN & MASK32))
                 for y in range(a, h, 2):
-                    ym, yp = (y - 1) % h, (y + 1) % h
+                    up, row, down = s[(y - 1 + h) % h], s[y], s[(y + 1) % h]
                     for x in range(b, w, 2):
-                        _update_site(s, y, x, ym, yp, (x - 1) % w, (x + 1) % w, key_step, site_hash[y, x], table, one)
+                        c = row[x]
+                        xm, xp = left[x], right[x]
+                        if (
+                            up[x] == c and down[x] == c and row[xm] == c and row[xp] == c
+                            and up[xm] == c and up[xp] == c and down[xm] == c and down[xp] == c
+                        ):
+                            continue  # all 8 neighbours carry c: it would propose c
+                        nb = (up[xm], up[x], up[xp], row[xm], row[xp], down[xm], down[x], down[xp])
+                        _attempt(s, y, x, c, nb, key_step, site_hash[y, x], table, one)
 
 
 @njit(cache=True, parallel=True)
@@ -126,12 +126,44 @@ def melt_pool_sweep(spins, keys, step, table, site_hash, y0, x0, melted, mobilit
             key_step = _mix32(keys[i] ^ _mix32((4 * step + sub) * _GOLDEN & MASK32))
             for y in range(a, h, 2):
                 gy = y0 + y
-                ym = gy - 1 if y > 0 else -1
-                yp = gy + 1 if y + 1 < h else -1
+                row = s[gy]
+                up = s[gy - 1] if y > 0 else row  # not read at the window's first row
+                down = s[gy + 1] if y + 1 < h else row  # nor below its last
+                inner_row = 0 < y < h - 1
                 for x in range(b, w, 2):
                     m = mobility[y, x]
-                    if m > 0:
-                        gx = x0 + x
-                        xm = gx - 1 if x > 0 else -1
-                        xp = gx + 1 if x + 1 < w else -1
-                        _update_site(s, gy, gx, ym, yp, xm, xp, key_step, site_hash[gy, gx], table, m)
+                    if m <= 0 or not m == m:
+                        continue  # cannot move (cold metal, liquid, beyond the HAZ)
+                    gx = x0 + x
+                    c = row[gx]
+                    if inner_row and 0 < x < w - 1:
+                        if (
+                            up[gx] == c and down[gx] == c and row[gx - 1] == c and row[gx + 1] == c
+                            and up[gx - 1] == c and up[gx + 1] == c and down[gx - 1] == c and down[gx + 1] == c
+                        ):
+                            continue  # all 8 neighbours carry c: it would propose c
+                        nb = (up[gx - 1], up[gx], up[gx + 1], row[gx - 1], row[gx + 1], down[gx - 1], down[gx], down[gx + 1])
+                    else:  # on the window's border: EDGE beyond it, as the torch kernel's window view
+                        l, r = x > 0, x + 1 < w
+                        t, d = y > 0, y + 1 < h
+                        nb = (
+                            up[gx - 1] if t and l else EDGE, up[gx] if t else EDGE, up[gx + 1] if t and r else EDGE,
+                            row[gx - 1] if l else EDGE, row[gx + 1] if r else EDGE,
+                            down[gx - 1] if d and l else EDGE, down[gx] if d else EDGE, down[gx + 1] if d and r else EDGE,
+                        )
+                    _attempt(s, gy, gx, c, nb, key_step, site_hash[gy, gx], table, m)
+
+
+def set_threads(threads: int) -> int:
+    """Threads for the seeds of a batch (a rule's ``threads``), at most numba's maximum."""
+    threads = max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(threads)
+    return threads
+
+
+def warm_up() -> None:
+    """Compile the kernels, or load them from numba's cache, on a 4 x 4 lattice."""
+    spins = np.ones((1, 4, 4), dtype=np.int32)
+    keys, table, hashes = np.zeros(1, dtype=np.int64), np.ones(17, dtype=np.float32), site_hash_grid(4, 4)
+    grain_growth_sweeps(spins, keys, 1, 1, table, hashes)
+    melt_pool_sweep(spins, keys, 1, table, hashes, 0, 0, np.zeros((4, 4), dtype=np.bool_), np.ones((4, 4), dtype=np.float32), 2)
