@@ -55,14 +55,12 @@ def site_hash_grid(height: int, width: int) -> np.ndarray:
 
 
 @njit(cache=True, inline="always")
-def _attempt(s, y, x, c, nb, key_step, site_hash, table, mobility):
-    """The Metropolis attempt at ``s[y, x]`` (spin ``c``, neighbour spins ``nb`` in
-    NEIGHBOURS order) once the site is known to have a neighbour of another spin."""
+def _attempt(row, x, c, nb, key_step, site_hash, table, mobility):
+    """The Metropolis attempt at ``row[x]`` (spin ``c``) once the site is known to have a
+    neighbour of another spin; ``nb`` ``(8,)`` int32 holds the neighbour spins in
+    NEIGHBOURS order (an array, not a tuple: numba indexes tuples through a switch)."""
     bits = _mix32(key_step + site_hash)
-    pick = bits & 7
-    proposal = nb[0]
-    for k in range(1, 8):
-        proposal = nb[k] if k == pick else proposal
+    proposal = nb[bits & 7]
     d_energy = 0
     for k in range(8):
         d_energy += (nb[k] == c) - (nb[k] == proposal)
@@ -70,7 +68,13 @@ def _attempt(s, y, x, c, nb, key_step, site_hash, table, mobility):
     u = np.float32(bits >> 8) * _INV_2_24
     # branch-free (the outcome is a coin flip for the CPU's predictor)
     accept = (u < p) & (proposal != c) & (proposal != EDGE)
-    s[y, x] = proposal if accept else c
+    row[x] = proposal if accept else c
+
+
+@njit(cache=True, inline="always")
+def _fill(nb, n0, n1, n2, n3, n4, n5, n6, n7):
+    nb[0], nb[1], nb[2], nb[3], nb[4], nb[5], nb[6], nb[7] = n0, n1, n2, n3, n4, n5, n6, n7
+    return nb
 
 
 @njit(cache=True, parallel=True)
@@ -79,19 +83,22 @@ def grain_growth_sweeps(spins, keys, first_step, last_step, table, site_hash):
     (H, W even); ``table`` float32 ``(17,)`` from :func:`msdl.potts.lattice.acceptance_table`."""
     n, h, w = spins.shape
     one = np.float32(1.0)
-    left = np.empty(w, dtype=np.int64)
-    right = np.empty(w, dtype=np.int64)
+    # unsigned column indices: numba then skips its negative-index wrap-around checks
+    left = np.empty(w, dtype=np.uint64)
+    right = np.empty(w, dtype=np.uint64)
     for x in range(w):
         left[x], right[x] = (x - 1 + w) % w, (x + 1) % w
     for i in prange(n):
         s = spins[i]
+        nb = np.empty(8, dtype=np.int32)
         for step in range(first_step, last_step + 1):
             for sub in range(4):
                 a, b = _SUB[sub, 0], _SUB[sub, 1]
                 key_step = _mix32(keys[i] ^ _mix32((4 * step + sub) * _GOLDEN & MASK32))
                 for y in range(a, h, 2):
-                    up, row, down = s[(y - 1 + h) % h], s[y], s[(y + 1) % h]
-                    for x in range(b, w, 2):
+                    up, row, down, hash_row = s[(y - 1 + h) % h], s[y], s[(y + 1) % h], site_hash[y]
+                    for xi in range(b, w, 2):
+                        x = np.uint64(xi)
                         c = row[x]
                         xm, xp = left[x], right[x]
                         if (
@@ -99,8 +106,8 @@ def grain_growth_sweeps(spins, keys, first_step, last_step, table, site_hash):
                             and up[xm] == c and up[xp] == c and down[xm] == c and down[xp] == c
                         ):
                             continue  # all 8 neighbours carry c: it would propose c
-                        nb = (up[xm], up[x], up[xp], row[xm], row[xp], down[xm], down[x], down[xp])
-                        _attempt(s, y, x, c, nb, key_step, site_hash[y, x], table, one)
+                        _fill(nb, up[xm], up[x], up[xp], row[xm], row[xp], down[xm], down[x], down[xp])
+                        _attempt(row, x, c, nb, key_step, hash_row[x], table, one)
 
 
 @njit(cache=True, parallel=True)
@@ -115,6 +122,7 @@ def melt_pool_sweep(spins, keys, step, table, site_hash, y0, x0, melted, mobilit
     melt_key = _mix32((step * _GOLDEN + _MELT_SALT) & MASK32)
     for i in prange(n):
         s = spins[i]
+        nb = np.empty(8, dtype=np.int32)
         k_melt = keys[i] ^ melt_key
         for y in range(h):
             for x in range(w):
@@ -142,16 +150,16 @@ def melt_pool_sweep(spins, keys, step, table, site_hash, y0, x0, melted, mobilit
                             and up[gx - 1] == c and up[gx + 1] == c and down[gx - 1] == c and down[gx + 1] == c
                         ):
                             continue  # all 8 neighbours carry c: it would propose c
-                        nb = (up[gx - 1], up[gx], up[gx + 1], row[gx - 1], row[gx + 1], down[gx - 1], down[gx], down[gx + 1])
+                        _fill(nb, up[gx - 1], up[gx], up[gx + 1], row[gx - 1], row[gx + 1], down[gx - 1], down[gx], down[gx + 1])
                     else:  # on the window's border: EDGE beyond it, as the torch kernel's window view
                         l, r = x > 0, x + 1 < w
                         t, d = y > 0, y + 1 < h
-                        nb = (
-                            up[gx - 1] if t and l else EDGE, up[gx] if t else EDGE, up[gx + 1] if t and r else EDGE,
+                        _fill(
+                            nb, up[gx - 1] if t and l else EDGE, up[gx] if t else EDGE, up[gx + 1] if t and r else EDGE,
                             row[gx - 1] if l else EDGE, row[gx + 1] if r else EDGE,
                             down[gx - 1] if d and l else EDGE, down[gx] if d else EDGE, down[gx + 1] if d and r else EDGE,
                         )
-                    _attempt(s, gy, gx, c, nb, key_step, site_hash[gy, gx], table, m)
+                    _attempt(row, gx, c, nb, key_step, site_hash[gy, gx], table, m)
 
 
 def set_threads(threads: int) -> int:
