@@ -17,9 +17,9 @@ Spins are ``(B, H, W)`` integer tensors indexed ``[sample, y, x]`` (int16 when t
 fit, else int32). Random bits are a hash of (seed, update, site) (:mod:`msdl.potts.rng`),
 so a sample's trajectory is the same alone or in any batch, on any device.
 
-Dense updates were chosen over visiting only boundary sites by measurement: on CPU,
-torch's gathers cost more per active site than the dense pass costs per site at the
-boundary fractions of these runs (see benchmarks/potts_engine.py).
+This dense torch kernel runs on GPUs. On the CPU the engine uses the compiled loops of
+:mod:`msdl.potts.numba_kernels` (same algorithm, same random bits, same spins), which
+skip sites that cannot change (:func:`choose_kernel`; benchmarks/potts_engine.py).
 """
 
 from __future__ import annotations
