@@ -160,8 +160,9 @@ def main() -> None:
     for r in results:
         ratio, ratio_cpu = r["spparks_s"] / r["s_per_sample"], r["spparks_s"] / r["cpu_s_per_sample"]
         print(
-            f"{r['deck']:<5} {r['kernel']:<6} {r['batch']:>5} {r['s_per_sample']:>14.3f} {r['cpu_s_per_sample']:>13.3f} "
-            f"{r['spparks_s']:>17.2f} {ratio:>10.1f}x {ratio_cpu:>9.1f}x {GOAL[r['deck']]:>5.0f}x {r['memory_mb']:>16.1f}  "
+            f"{r['deck']:<5} {r['kernel']:<6} {r['batch']:>5} {r['s_per_sample']:>14.3f} "
+            f"{r['cpu_s_per_sample']:>13.3f} {r['spparks_s']:>17.2f} {ratio:>10.1f}x {ratio_cpu:>9.1f}x "
+            f"{GOAL[r['deck']]:>5.0f}x {r['memory_mb']:>16.1f}  "
             f"{r['spparks_source']}"
         )
     print(f"(builtin {per}; ratio = SPPARKS serial time / builtin time per sample, wall or CPU time of the")

@@ -37,7 +37,9 @@ def batch_size(dataset: dict) -> int:
     return max(1, SITES_PER_BATCH // (nx * ny))
 
 
-def builtin_spins(dataset: dict, seeds: list[int], device: torch.device, on_sweep=None, kernel: str | None = None) -> np.ndarray:
+def builtin_spins(
+    dataset: dict, seeds: list[int], device: torch.device, on_sweep=None, kernel: str | None = None
+) -> np.ndarray:
     """Final spins ``(n, ny, nx)`` int32 of ``seeds`` from the builtin engine (one batch);
     ``kernel`` as :func:`msdl.potts.lattice.choose_kernel` (default: numba on the CPU)."""
     generator = dataset["generator"]

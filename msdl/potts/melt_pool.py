@@ -256,7 +256,8 @@ def _simulate_numba(model, keys, spins, table, total, on_sweep) -> np.ndarray:
         fields = model.fields((step - 1) / SWEEPS_PER_TIME, "cpu")
         if fields is not None:
             win, melted, mobility = fields
-            melt_pool_sweep(spins, keys, step, table, hashes, win.y0, win.x0, melted[0].numpy(), mobility[0].numpy(), model.nspins)
+            melted, mobility = melted[0].numpy(), mobility[0].numpy()
+            melt_pool_sweep(spins, keys, step, table, hashes, win.y0, win.x0, melted, mobility, model.nspins)
         if on_sweep:
             on_sweep(step, total)
     return spins

@@ -22,12 +22,12 @@ edges), seed keys ``(B,)`` int64 from :func:`msdl.potts.rng.seed_keys`, site has
 
 from __future__ import annotations
 
-import numpy as np
 import numba
+import numpy as np
 from numba import njit, prange
 
 from msdl.potts.lattice import EDGE, NEIGHBOURS, SUBLATTICES
-from msdl.potts.rng import MASK32, _C1, _C2, _GOLDEN, mix32
+from msdl.potts.rng import _C1, _C2, _GOLDEN, MASK32, mix32
 
 _SUB = np.array(SUBLATTICES, dtype=np.int64)  # (4, 2): (a, b) of each sublattice
 _NBR = np.array(NEIGHBOURS, dtype=np.int64)  # (8, 2): (dy, dx) in proposal order
@@ -140,7 +140,7 @@ def melt_pool_sweep(spins, keys, step, table, site_hash, y0, x0, melted, mobilit
                 inner_row = 0 < y < h - 1
                 for x in range(b, w, 2):
                     m = mobility[y, x]
-                    if m <= 0 or not m == m:
+                    if not m > 0:  # (NaN too)
                         continue  # cannot move (cold metal, liquid, beyond the HAZ)
                     gx = x0 + x
                     c = row[gx]
@@ -150,14 +150,18 @@ def melt_pool_sweep(spins, keys, step, table, site_hash, y0, x0, melted, mobilit
                             and up[gx - 1] == c and up[gx + 1] == c and down[gx - 1] == c and down[gx + 1] == c
                         ):
                             continue  # all 8 neighbours carry c: it would propose c
-                        _fill(nb, up[gx - 1], up[gx], up[gx + 1], row[gx - 1], row[gx + 1], down[gx - 1], down[gx], down[gx + 1])
+                        _fill(
+                            nb, up[gx - 1], up[gx], up[gx + 1], row[gx - 1], row[gx + 1],
+                            down[gx - 1], down[gx], down[gx + 1],
+                        )
                     else:  # on the window's border: EDGE beyond it, as the torch kernel's window view
                         l, r = x > 0, x + 1 < w
                         t, d = y > 0, y + 1 < h
                         _fill(
                             nb, up[gx - 1] if t and l else EDGE, up[gx] if t else EDGE, up[gx + 1] if t and r else EDGE,
                             row[gx - 1] if l else EDGE, row[gx + 1] if r else EDGE,
-                            down[gx - 1] if d and l else EDGE, down[gx] if d else EDGE, down[gx + 1] if d and r else EDGE,
+                            down[gx - 1] if d and l else EDGE, down[gx] if d else EDGE,
+                            down[gx + 1] if d and r else EDGE,
                         )
                     _attempt(row, gx, c, nb, key_step, site_hash[gy, gx], table, m)
 
@@ -174,4 +178,5 @@ def warm_up() -> None:
     spins = np.ones((1, 4, 4), dtype=np.int32)
     keys, table, hashes = np.zeros(1, dtype=np.int64), np.ones(17, dtype=np.float32), site_hash_grid(4, 4)
     grain_growth_sweeps(spins, keys, 1, 1, table, hashes)
-    melt_pool_sweep(spins, keys, 1, table, hashes, 0, 0, np.zeros((4, 4), dtype=np.bool_), np.ones((4, 4), dtype=np.float32), 2)
+    melted, mobility = np.zeros((4, 4), dtype=np.bool_), np.ones((4, 4), dtype=np.float32)
+    melt_pool_sweep(spins, keys, 1, table, hashes, 0, 0, melted, mobility, 2)
