@@ -68,6 +68,7 @@ def test_potts_and_downsample_shards(tmp_path):
     images, _ = load_shard(tmp_path / "s.npy")
     assert images.shape == (3, 64, 64) and images.dtype == np.uint8 and set(np.unique(images)) == {0, 1}
     assert manifest["engine"] == "builtin" and manifest["mcs_per_time"] > 1 and manifest["parameters"]["q"] == 2048
+    assert manifest["kernel"] == "numba"  # the compiled kernel on the CPU
     # a seed's image does not depend on its shard
     generate_potts_shard("gg", ds, Shard("test", 1, 6, 7), tmp_path / "o.npy", tmp_path / "o.json", LOG, torch.device("cpu"))
     np.testing.assert_array_equal(load_shard(tmp_path / "o.npy")[0][0], images[1])

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from msdl.potts import grain_growth, melt_pool
+from msdl.potts.lattice import choose_kernel
 from msdl.potts.render import downsample, render, rendered_size
 from msdl.potts.spparks import SpparksCommand, run_spparks
 from msdl.progress import Progress, format_seconds
@@ -36,18 +37,21 @@ def batch_size(dataset: dict) -> int:
     return max(1, SITES_PER_BATCH // (nx * ny))
 
 
-def builtin_spins(dataset: dict, seeds: list[int], device: torch.device, on_sweep=None) -> np.ndarray:
-    """Final spins ``(n, ny, nx)`` int32 of ``seeds`` from the builtin engine (one batch)."""
+def builtin_spins(
+    dataset: dict, seeds: list[int], device: torch.device, on_sweep=None, kernel: str | None = None
+) -> np.ndarray:
+    """Final spins ``(n, ny, nx)`` int32 of ``seeds`` from the builtin engine (one batch);
+    ``kernel`` as :func:`msdl.potts.lattice.choose_kernel` (default: numba on the CPU)."""
     generator = dataset["generator"]
     if generator == "potts_grain_growth":
         model = grain_growth.GrainGrowth.from_config(dataset)
-        return grain_growth.simulate(model, seeds, device, on_sweep=on_sweep)[model.time]
+        return grain_growth.simulate(model, seeds, device, on_sweep=on_sweep, kernel=kernel)[model.time]
     if generator == "am_ellipsoid":
         model = melt_pool.AmEllipsoid.from_config(dataset)
-        return melt_pool.simulate(model, STREAMS[generator], seeds, 0.0, device, on_sweep)
+        return melt_pool.simulate(model, STREAMS[generator], seeds, 0.0, device, on_sweep, kernel)
     if generator == "potts_weld":
         model = melt_pool.Weld.from_config(dataset)
-        return melt_pool.simulate(model, STREAMS[generator], seeds, model.kT, device, on_sweep)
+        return melt_pool.simulate(model, STREAMS[generator], seeds, model.kT, device, on_sweep, kernel)
     raise ValueError(f"generator {generator!r} is not a Potts generator")
 
 
@@ -90,7 +94,7 @@ def generate_potts_shard(
             spins = builtin_spins(dataset, chunk, device, on_sweep)
             for i, s in enumerate(spins):
                 images[b * size + i] = render(s, dataset)
-        engine = {"engine": "builtin", "device": str(device)}
+        engine = {"engine": "builtin", "device": str(device), "kernel": choose_kernel(None, device)}
         if dataset["generator"] == "potts_grain_growth":
             engine["mcs_per_time"] = grain_growth.MCS_PER_TIME
     logger.info(f"{what}done in {format_seconds(time.perf_counter() - start)}")

@@ -20,12 +20,14 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from msdl.potts.lattice import acceptance_table, rounds, site_hashes, spin_dtype, sweep
+from msdl.potts.lattice import acceptance_table, choose_kernel, rounds, site_hashes, spin_dtype, sweep
 from msdl.potts.rng import MASK32, mix32, seed_keys
 
 #: Metropolis sweeps per SPPARKS time unit (potts/neigh, tree solver, kT = 0.85, sq/8n).
 MCS_PER_TIME = 1.16
 STREAM = "potts_grain_growth"
+#: Sweeps per call of the numba kernel (progress reports come between calls).
+PROGRESS_SWEEPS = 100
 
 
 @dataclass(frozen=True)
@@ -59,14 +61,18 @@ def simulate(
     times: Sequence[float] | None = None,
     mcs_per_time: float = MCS_PER_TIME,
     on_sweep: Callable[[int, int], None] | None = None,
+    kernel: str | None = None,
 ) -> dict[float, np.ndarray]:
     """Grain growth of every seed at once: ``{time: spins (B, ny, nx) int32}`` for each of
     ``times`` (default: the model's final time only). ``on_sweep(done, total)`` reports
-    progress."""
+    progress. ``kernel`` ``"numba"`` or ``"torch"`` (default: numba on the CPU, torch
+    elsewhere; both give the same spins)."""
     device = torch.device(device)
     times = sorted(set(times or [model.time]))
     keys = seed_keys(STREAM, seeds, device)
     spins = initial_spins(keys, model.ny, model.nx, model.q)
+    if choose_kernel(kernel, device) == "numba":
+        return _simulate_numba(model, keys, spins, times, mcs_per_time, on_sweep)
     hashes = site_hashes(model.ny, model.nx, device)
     table = acceptance_table(model.kT, device)
     marks = {rounds(t, mcs_per_time): t for t in times}
@@ -80,6 +86,31 @@ def simulate(
             out[marks[step]] = _grid(spins, model)
         if on_sweep:
             on_sweep(step, total)
+    return out
+
+
+def _simulate_numba(model, keys, spins, times, mcs_per_time, on_sweep) -> dict[float, np.ndarray]:
+    """:func:`simulate` with :func:`msdl.potts.numba_kernels.grain_growth_sweeps`."""
+    from msdl.potts.numba_kernels import grain_growth_sweeps, site_hash_grid
+
+    if model.nx % 2 or model.ny % 2:
+        raise ValueError(f"periodic {model.ny} x {model.nx} lattice: the checkerboard needs even sizes")
+    spins = spins.numpy().astype(np.int32)
+    keys = keys.numpy()
+    table = acceptance_table(model.kT, "cpu").numpy()
+    hashes = site_hash_grid(model.ny, model.nx)
+    marks = {rounds(t, mcs_per_time): t for t in times}
+    total = max(marks)
+    out = {marks[0]: spins.copy()} if 0 in marks else {}
+    done = 0
+    for stop in sorted(set(marks) | set(range(0, total, PROGRESS_SWEEPS)) - {0}):
+        grain_growth_sweeps(spins, keys, done + 1, stop, table, hashes)
+        if on_sweep:
+            for step in range(done + 1, stop + 1):
+                on_sweep(step, total)
+        done = stop
+        if stop in marks:
+            out[marks[stop]] = spins.copy()
     return out
 
 

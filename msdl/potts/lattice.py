@@ -17,9 +17,9 @@ Spins are ``(B, H, W)`` integer tensors indexed ``[sample, y, x]`` (int16 when t
 fit, else int32). Random bits are a hash of (seed, update, site) (:mod:`msdl.potts.rng`),
 so a sample's trajectory is the same alone or in any batch, on any device.
 
-Dense updates were chosen over visiting only boundary sites by measurement: on CPU,
-torch's gathers cost more per active site than the dense pass costs per site at the
-boundary fractions of these runs (see benchmarks/potts_engine.py).
+This dense torch kernel runs on GPUs. On the CPU the engine uses the compiled loops of
+:mod:`msdl.potts.numba_kernels` (same algorithm, same random bits, same spins), which
+skip sites that cannot change (:func:`choose_kernel`; benchmarks/potts_engine.py).
 """
 
 from __future__ import annotations
@@ -108,6 +108,18 @@ def sweep(
         u = (bits >> 8).to(torch.float32) * (1.0 / (1 << 24))
         accept = (u < p) & (proposal != centre) & (proposal != EDGE)
         spins[:, a::2, b::2] = torch.where(accept, proposal, centre)
+
+
+def choose_kernel(kernel: str | None, device: torch.device) -> str:
+    """``"numba"`` (compiled loops, :mod:`msdl.potts.numba_kernels`) on the CPU, else
+    ``"torch"`` (this module's dense sweeps, fast on GPUs): the faster on each device
+    (benchmarks/potts_engine.py). An explicit ``kernel`` must suit the device."""
+    kernel = kernel or ("numba" if device.type == "cpu" else "torch")
+    if kernel not in ("numba", "torch"):
+        raise ValueError(f"Potts kernel {kernel!r}: expected 'numba' or 'torch'")
+    if kernel == "numba" and device.type != "cpu":
+        raise ValueError(f"Potts kernel 'numba' runs on the CPU, not on {device}")
+    return kernel
 
 
 def rounds(time: float, mcs_per_time: float) -> int:

@@ -45,7 +45,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from msdl.potts.lattice import acceptance_table, site_hashes, spin_dtype, sweep
+from msdl.potts.lattice import acceptance_table, choose_kernel, site_hashes, spin_dtype, sweep
 from msdl.potts.rng import MASK32, _GOLDEN, mix32, seed_keys
 
 SWEEPS_PER_TIME = 26  # SPPARKS sweep solver on sc/26n
@@ -208,10 +208,13 @@ def simulate(
     kT: float,
     device: str | torch.device = "cpu",
     on_sweep: Callable[[int, int], None] | None = None,
+    kernel: str | None = None,
 ) -> np.ndarray:
     """Final spins ``(B, ny, nx)`` int32 of every seed, simulated as one batch.
 
     Initial spins are uniform in ``1..nspins`` (SPPARKS ``set ... range 1 nspins``).
+    ``kernel`` ``"numba"`` or ``"torch"`` (default: numba on the CPU, torch elsewhere;
+    both give the same spins).
     """
     device = torch.device(device)
     keys = seed_keys(stream, seeds, device)
@@ -220,6 +223,8 @@ def simulate(
     spins = (mix32(keys.view(-1, 1, 1) ^ mix32((site + 0x51ED27) & MASK32)) % model.nspins + 1).to(dtype)
     table = acceptance_table(kT, device)
     total = int(math.ceil(model.end_time * SWEEPS_PER_TIME - 1e-9))
+    if choose_kernel(kernel, device) == "numba":
+        return _simulate_numba(model, keys, spins, table, total, on_sweep)
     for step in range(1, total + 1):
         t = (step - 1) / SWEEPS_PER_TIME
         fields = model.fields(t, device)
@@ -235,3 +240,24 @@ def simulate(
         if on_sweep:
             on_sweep(step, total)
     return spins.cpu().numpy().astype(np.int32)
+
+
+def _simulate_numba(model, keys, spins, table, total, on_sweep) -> np.ndarray:
+    """:func:`simulate` with :func:`msdl.potts.numba_kernels.melt_pool_sweep`: the pool
+    geometry of each sweep is computed once for the batch on the HAZ window (the same
+    float32 torch code as the torch kernel's, so the same mobilities), then every seed
+    updates only the window's liquid and mobile sites."""
+    from msdl.potts.numba_kernels import melt_pool_sweep, site_hash_grid
+
+    spins = spins.numpy().astype(np.int32)
+    keys, table = keys.numpy(), table.numpy()
+    hashes = site_hash_grid(model.ny, model.nx)
+    for step in range(1, total + 1):
+        fields = model.fields((step - 1) / SWEEPS_PER_TIME, "cpu")
+        if fields is not None:
+            win, melted, mobility = fields
+            melted, mobility = melted[0].numpy(), mobility[0].numpy()
+            melt_pool_sweep(spins, keys, step, table, hashes, win.y0, win.x0, melted, mobility, model.nspins)
+        if on_sweep:
+            on_sweep(step, total)
+    return spins
