@@ -125,4 +125,5 @@ def all_outputs():
     out += localization_targets(config)  # workflow/rules/localization.smk
     out += potts_outputs()
     out += uhcsdb_outputs()
+    out += search_outputs()  # workflow/rules/search.smk
     return out
