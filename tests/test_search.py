@@ -224,9 +224,10 @@ def test_two_trials_and_leaderboard_end_to_end(tmp_path):
     results = tmp_path / "results"
     configs = tiny_config(tmp_path, results, datasets={"synthetic_smooth": {"seeds": {"n_train": 32, "n_test": 16}, "shard_size": 32}})
     target = results / "search/binary/findings.json"
-    plan = snakemake("-n", "--profile", "profiles/local", *configs, str(target)).stdout
+    # the target first: --configfiles takes every argument after it
+    plan = snakemake("-n", "--profile", "profiles/local", str(target), *configs).stdout
     assert "search_trial" in plan and "train_autoencoder" not in plan
-    snakemake("--profile", "profiles/local", *configs, "--cores", "2", str(target))
+    snakemake("--profile", "profiles/local", str(target), "--cores", "2", *configs)
     records = {}
     for name in ("c4-max-nobn-relu-mse", "c4-avg-nobn-relu-mse"):
         rec = json.loads((results / f"search/binary/{name}/trial.json").read_text())
@@ -248,6 +249,6 @@ def test_two_trials_and_leaderboard_end_to_end(tmp_path):
     for png in ("search_binary_leaderboard.png", "search_binary_curves.png"):
         assert (results / "figures" / png).read_bytes()[:4] == b"\x89PNG"
     # a rerun has nothing to do: every trial is its own finished job
-    again = snakemake("-n", "--profile", "profiles/local", *configs, str(target))
+    again = snakemake("-n", "--profile", "profiles/local", str(target), *configs)
     assert "Nothing to be done" in again.stdout + again.stderr
     assert ROOT.exists()
