@@ -106,11 +106,15 @@ def semantic_errors(config: dict) -> list[str]:
 
 def dataset_image_size(config: dict, name: str) -> tuple[int, int] | None:
     """``(H, W)`` of a dataset's images (a derived set's own, else its source's); None if unknown."""
-    ds = config["datasets"][name]
-    size = ds.get("image_size") or ds.get("patch_size")
-    if size is None and ds.get("source") in config["datasets"]:
-        return dataset_image_size(config, ds["source"])
-    return tuple(size) if size else None
+    seen = set()
+    while name in config["datasets"] and name not in seen:  # a source cycle is reported elsewhere
+        seen.add(name)
+        ds = config["datasets"][name]
+        size = ds.get("image_size") or ds.get("patch_size")
+        if size:
+            return tuple(size)
+        name = ds.get("source")
+    return None
 
 
 def search_errors(config: dict) -> list[str]:
