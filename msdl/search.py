@@ -59,9 +59,13 @@ def parse_knobs(name: str) -> ArchitectureKnobs:
     """The inverse of :attr:`ArchitectureKnobs.name`; a clear error for a malformed name."""
     match = _NAME.match(name)
     if match is None:
-        raise ValueError(f"architecture knobs {name!r} are not of the form c<channels>-<max|avg>-<bn|nobn>-<relu|lrelu|tanh>")
+        raise ValueError(
+            f"architecture knobs {name!r} are not of the form c<channels>-<max|avg>-<bn|nobn>-<relu|lrelu|tanh>"
+        )
     activation = {code: act for act, code in ACTIVATION_CODES.items()}[match["act"]]
-    return ArchitectureKnobs(int(match["c"]), match["pool"], "after_conv" if match["bn"] == "bn" else "none", activation)
+    return ArchitectureKnobs(
+        int(match["c"]), match["pool"], "after_conv" if match["bn"] == "bn" else "none", activation
+    )
 
 
 def trial_architecture(base: str, knobs: ArchitectureKnobs) -> str:
@@ -166,8 +170,16 @@ def epochs_to_fraction(initial: float, curve: list[float], fraction: float = 0.9
     return next(epoch for epoch, value in enumerate(curve, start=1) if value <= target)
 
 
-def trial_record(search_name: str, search: dict, trial: Trial, params: int, initial_mse_image: float, metrics: list[dict],
-                 n_train: int, n_test: int) -> dict:
+def trial_record(
+    search_name: str,
+    search: dict,
+    trial: Trial,
+    params: int,
+    initial_mse_image: float,
+    metrics: list[dict],
+    n_train: int,
+    n_test: int,
+) -> dict:
     """The trial's JSON: knobs, size, per-epoch test MSE in image units, final MSE, speed.
 
     Only deterministic numbers (no seconds), so that a rerun writes the same bytes.
@@ -176,7 +188,9 @@ def trial_record(search_name: str, search: dict, trial: Trial, params: int, init
     fraction = search.get("speed_fraction", 0.9)
     for epoch, value in enumerate(curve, start=1):
         if not math.isfinite(value):
-            raise ValueError(f"search {search_name} trial {trial.name}: test MSE is {value} at epoch {epoch} (diverged)")
+            raise ValueError(
+                f"search {search_name} trial {trial.name}: test MSE is {value} at epoch {epoch} (diverged)"
+            )
     return {
         "search": search_name,
         "trial": trial.name,

@@ -33,14 +33,21 @@ def leaderboard_bars(trials: list[dict], path: str | Path, title: str) -> None:
     """Final test MSE (image units) per trial, best first; one panel per varied knob."""
     ranked = sorted(trials, key=lambda t: (t["final_test_mse_image"], t["trial"]))
     knobs = varied_knobs(trials)
-    fig, axes = plt.subplots(len(knobs), 1, figsize=(max(6, 0.35 * len(ranked) + 3), 2.6 * len(knobs) + 0.8), squeeze=False)
+    fig, axes = plt.subplots(
+        len(knobs), 1, figsize=(max(6, 0.35 * len(ranked) + 3), 2.6 * len(knobs) + 0.8), squeeze=False
+    )
     for ax, knob in zip(axes[:, 0], knobs):
         colour = {v: f"C{i}" for i, v in enumerate(_values(trials, knob))}
-        ax.bar(range(len(ranked)), [t["final_test_mse_image"] for t in ranked],
-               color=[colour[t["knobs"][knob]] for t in ranked])
+        ax.bar(
+            range(len(ranked)),
+            [t["final_test_mse_image"] for t in ranked],
+            color=[colour[t["knobs"][knob]] for t in ranked],
+        )
         handles = [Patch(color=c, label=str(value)) for value, c in colour.items()]
         ax.set_ylabel("final test MSE\n(image units)")
-        ax.legend(handles=handles, title=knob, fontsize=7, title_fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        ax.legend(
+            handles=handles, title=knob, fontsize=7, title_fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0)
+        )
         ax.set_xticks(range(len(ranked)))
         ax.set_xticklabels([t["trial"] for t in ranked], rotation=90, fontsize=7)
         ax.grid(True, axis="y", alpha=0.3)

@@ -73,14 +73,18 @@ def leaderboard_csv(rows: list[dict]) -> str:
 
 def pairs(trials: list[dict], knob: str, favoured, other) -> list[tuple[dict, dict]]:
     """``(favoured trial, other trial)`` for every pair equal in all knobs but ``knob``."""
+
     def rest(t: dict) -> tuple:
         return tuple(t["knobs"][k] for k in KNOBS if k != knob)
 
     by_rest = {}
     for t in trials:
         by_rest.setdefault(rest(t), {})[t["knobs"][knob]] = t
-    return [(group[favoured], group[other]) for _, group in sorted(by_rest.items(), key=lambda kv: str(kv[0]))
-            if favoured in group and other in group]
+    return [
+        (group[favoured], group[other])
+        for _, group in sorted(by_rest.items(), key=lambda kv: str(kv[0]))
+        if favoured in group and other in group
+    ]
 
 
 @dataclass
@@ -114,13 +118,32 @@ def _judge(claim: str, knob: str, favoured, other, metric: str, outcome, trials:
     comparisons = []
     for a, b in pairs(trials, knob, favoured, other):
         result, va, vb = outcome(a, b)
-        comparisons.append({"favoured": a["trial"], "other": b["trial"], "favoured_value": va, "other_value": vb,
-                            "outcome": {1: "win", -1: "loss", 0: "tie"}[result]})
+        comparisons.append(
+            {
+                "favoured": a["trial"],
+                "other": b["trial"],
+                "favoured_value": va,
+                "other_value": vb,
+                "outcome": {1: "win", -1: "loss", 0: "tie"}[result],
+            }
+        )
     wins = sum(c["outcome"] == "win" for c in comparisons)
     losses = sum(c["outcome"] == "loss" for c in comparisons)
     verdict, p = _verdict(wins, losses, len(comparisons))
-    return Claim(claim, knob, favoured, other, metric, len(comparisons), wins, losses,
-                 len(comparisons) - wins - losses, verdict, p, comparisons)
+    return Claim(
+        claim,
+        knob,
+        favoured,
+        other,
+        metric,
+        len(comparisons),
+        wins,
+        losses,
+        len(comparisons) - wins - losses,
+        verdict,
+        p,
+        comparisons,
+    )
 
 
 def _lower_wins(metric: str):
@@ -153,13 +176,38 @@ def findings(trials: list[dict]) -> dict:
     channels = sorted({t["knobs"]["first_channels"] for t in trials})
     larger = max((c for c in channels if c > 16), default=None)
     claims = [
-        _judge("MaxPool beats AvgPool (same other knobs): lower final test MSE", "pool", "max", "avg",
-               "final_test_mse_image", _lower_wins("final_test_mse_image"), trials),
-        _judge("BatchNorm right after the convolution speeds training: fewer epochs to the pair's common test MSE level",
-               "batch_norm", "after_conv", "none", "epochs_to_common_level", _faster_to_common_level, trials),
-        _judge(f"16 first-layer channels suffice: final test MSE within {SUFFICE_TOLERANCE:.0%} of "
-               f"{larger} channels" if larger else "16 first-layer channels suffice: no count above 16 in the grid",
-               "first_channels", 16, larger, "final_test_mse_image", _suffices, trials),
+        _judge(
+            "MaxPool beats AvgPool (same other knobs): lower final test MSE",
+            "pool",
+            "max",
+            "avg",
+            "final_test_mse_image",
+            _lower_wins("final_test_mse_image"),
+            trials,
+        ),
+        _judge(
+            "BatchNorm right after the convolution speeds training: fewer epochs to the pair's common test MSE level",
+            "batch_norm",
+            "after_conv",
+            "none",
+            "epochs_to_common_level",
+            _faster_to_common_level,
+            trials,
+        ),
+        _judge(
+            (
+                f"16 first-layer channels suffice: final test MSE within {SUFFICE_TOLERANCE:.0%} of "
+                f"{larger} channels"
+                if larger
+                else "16 first-layer channels suffice: no count above 16 in the grid"
+            ),
+            "first_channels",
+            16,
+            larger,
+            "final_test_mse_image",
+            _suffices,
+            trials,
+        ),
     ]
     keys = ["maxpool_beats_avgpool", "batchnorm_speeds_training", "16_channels_suffice"]
     first = trials[0] if trials else {}
@@ -175,12 +223,16 @@ def findings(trials: list[dict]) -> dict:
 
 def findings_text(result: dict) -> str:
     """A few readable lines per claim."""
-    lines = [f"Architecture search {result['search']} ({result['base']} on {result['dataset']}, {result['trials']} trials)"]
+    lines = [
+        f"Architecture search {result['search']} ({result['base']} on {result['dataset']}, {result['trials']} trials)"
+    ]
     for key, c in result["claims"].items():
         lines.append(f"- {c['claim']}")
         if c["verdict"] == "not tested":
             other = c["other"] if c["other"] is not None else "a larger value"
-            lines.append(f"  not tested: the grid has no pair differing only in {c['knob']} ({c['favoured']} vs {other})")
+            lines.append(
+                f"  not tested: the grid has no pair differing only in {c['knob']} ({c['favoured']} vs {other})"
+            )
             continue
         lines.append(
             f"  {c['verdict']}: {c['favoured']} won {c['wins']}, lost {c['losses']}, tied {c['ties']} of {c['pairs']} "

@@ -60,15 +60,29 @@ def run_trial(
     initial = initial_test_mse(architecture, search["seed"], test_images, norm, search["batch_size"])
     n_test = len(test_images)
     del test_images
-    logger.info(f"search {search_name} trial {trial_name}: {architecture}, loss {trial.loss}, untrained test MSE {initial:.5f}")
-    metrics = run_training(model_config, device, train_shards, test_shards, statistics, state_dir, model_path, metrics_path,
-                           log_path=log_path, threads=threads)
+    logger.info(
+        f"search {search_name} trial {trial_name}: {architecture}, loss {trial.loss}, untrained test MSE {initial:.5f}"
+    )
+    metrics = run_training(
+        model_config,
+        device,
+        train_shards,
+        test_shards,
+        statistics,
+        state_dir,
+        model_path,
+        metrics_path,
+        log_path=log_path,
+        threads=threads,
+    )
     params = sum(p.numel() for p in build_autoencoder(architecture).parameters())
     n_train = _count_images(train_shards)
     record = trial_record(search_name, search, trial, params, initial, metrics, n_train, n_test)
     write_json(record_path, record)
-    logger.info(f"trial {trial_name}: final test MSE {record['final_test_mse_image']:.5f} (image units), "
-                f"{record['epochs_to_fraction']} epochs to {record['speed_fraction']:.0%} of its drop")
+    logger.info(
+        f"trial {trial_name}: final test MSE {record['final_test_mse_image']:.5f} (image units), "
+        f"{record['epochs_to_fraction']} epochs to {record['speed_fraction']:.0%} of its drop"
+    )
     return record
 
 
@@ -77,8 +91,16 @@ def _count_images(shards: list[str]) -> int:
     return sum(read_manifest(Path(p).with_suffix(".json"))["shape"][0] for p in shards)
 
 
-def run_leaderboard(search_name: str, record_paths: list[str], csv_path, bars_path, curves_path, findings_path,
-                    findings_text_path, log_path: str | None = None) -> dict:
+def run_leaderboard(
+    search_name: str,
+    record_paths: list[str],
+    csv_path,
+    bars_path,
+    curves_path,
+    findings_path,
+    findings_text_path,
+    log_path: str | None = None,
+) -> dict:
     """Leaderboard CSV, the two figures and the findings of one search from its trial records."""
     trials = [json.loads(Path(p).read_text()) for p in record_paths]
     for path, t in zip(record_paths, trials):

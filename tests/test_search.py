@@ -105,8 +105,13 @@ def test_bad_knobs_and_names_are_named():
         parse_trial("c16-max-bn-relu-huber")
 
 
-GRID = {"first_channels": [8, 16, 32], "pool": ["max", "avg"], "batch_norm": ["after_conv", "none"],
-        "activation": ["relu", "leaky_relu"], "loss": ["mse", "l1"]}
+GRID = {
+    "first_channels": [8, 16, 32],
+    "pool": ["max", "avg"],
+    "batch_norm": ["after_conv", "none"],
+    "activation": ["relu", "leaky_relu"],
+    "loss": ["mse", "l1"],
+}
 
 
 def test_grid_expansion_order_and_names():
@@ -117,7 +122,12 @@ def test_grid_expansion_order_and_names():
     assert names[-1] == "c32-avg-nobn-lrelu-l1"
     assert all(parse_trial(n).name == n for n in names)  # names round-trip
     assert parse_trial("c16-avg-nobn-lrelu-l1").as_dict() == {
-        "first_channels": 16, "pool": "avg", "batch_norm": "none", "activation": "leaky_relu", "loss": "l1"}
+        "first_channels": 16,
+        "pool": "avg",
+        "batch_norm": "none",
+        "activation": "leaky_relu",
+        "loss": "l1",
+    }
     assert trial_names({"grid": GRID, "enabled": False}) == []
     assert trial_names({"grid": GRID}) == names
     with pytest.raises(ValueError, match="grid lacks knobs"):
@@ -156,13 +166,25 @@ def test_l1_loss_is_used_and_fingerprinted():
 def record(knobs: dict, final: float, speed, search="s") -> dict:
     """A trial record whose test MSE halves from 0.8 towards its final until epoch ``speed``
     (None: 2), then stays at ``final``, over 8 epochs."""
-    trial = Trial(ArchitectureKnobs(knobs["first_channels"], knobs["pool"], knobs["batch_norm"], knobs["activation"]),
-                  knobs["loss"])
+    trial = Trial(
+        ArchitectureKnobs(knobs["first_channels"], knobs["pool"], knobs["batch_norm"], knobs["activation"]),
+        knobs["loss"],
+    )
     reach = speed or 2
     curve = [final + (0.8 - final) / 2**e if e < reach else final for e in range(1, 9)]
-    return {"search": search, "dataset": "d", "base": "ae_binary", "trial": trial.name, "knobs": trial.as_dict(),
-            "params": 100 + knobs["first_channels"], "final_test_mse_image": final, "best_test_mse_image": final,
-            "epochs_to_fraction": speed, "initial_test_mse_image": 1.0, "test_mse_image": curve}
+    return {
+        "search": search,
+        "dataset": "d",
+        "base": "ae_binary",
+        "trial": trial.name,
+        "knobs": trial.as_dict(),
+        "params": 100 + knobs["first_channels"],
+        "final_test_mse_image": final,
+        "best_test_mse_image": final,
+        "epochs_to_fraction": speed,
+        "initial_test_mse_image": 1.0,
+        "test_mse_image": curve,
+    }
 
 
 def synthetic_trials() -> list[dict]:
@@ -170,19 +192,26 @@ def synthetic_trials() -> list[dict]:
     reaches its final MSE at epoch 3, none at 7, except in the (8, avg) pair where both
     take 5 epochs; 16 channels within 5 % of 32 in 3 of 4 pairs."""
     final = {  # (channels, pool, bn) -> final MSE
-        (8, "max", "after_conv"): 0.30, (8, "avg", "after_conv"): 0.35,
-        (8, "max", "none"): 0.32, (8, "avg", "none"): 0.31,  # the one AvgPool win
-        (16, "max", "after_conv"): 0.20, (16, "avg", "after_conv"): 0.25,
-        (16, "max", "none"): 0.21, (16, "avg", "none"): 0.26,  # 16 avg/none: 0.26 > 1.05 * 0.24
-        (32, "max", "after_conv"): 0.195, (32, "avg", "after_conv"): 0.245,
-        (32, "max", "none"): 0.205, (32, "avg", "none"): 0.24,
+        (8, "max", "after_conv"): 0.30,
+        (8, "avg", "after_conv"): 0.35,
+        (8, "max", "none"): 0.32,
+        (8, "avg", "none"): 0.31,  # the one AvgPool win
+        (16, "max", "after_conv"): 0.20,
+        (16, "avg", "after_conv"): 0.25,
+        (16, "max", "none"): 0.21,
+        (16, "avg", "none"): 0.26,  # 16 avg/none: 0.26 > 1.05 * 0.24
+        (32, "max", "after_conv"): 0.195,
+        (32, "avg", "after_conv"): 0.245,
+        (32, "max", "none"): 0.205,
+        (32, "avg", "none"): 0.24,
     }
     speed = {"after_conv": 3, "none": 7}
     trials = []
     for (c, pool, bn), mse in final.items():
         s = speed[bn] if (c, pool) != (8, "avg") else 5  # (8, avg): both reach their own final at epoch 5
-        trials.append(record({"first_channels": c, "pool": pool, "batch_norm": bn, "activation": "relu", "loss": "mse"},
-                             mse, s))
+        trials.append(
+            record({"first_channels": c, "pool": pool, "batch_norm": bn, "activation": "relu", "loss": "mse"}, mse, s)
+        )
     return trials
 
 
@@ -193,7 +222,11 @@ def test_leaderboard_is_sorted_with_one_row_per_trial():
     assert rows[0]["trial"] == "c32-max-bn-relu-mse" and rows[-1]["trial"] == "c8-avg-bn-relu-mse"
     parsed = list(csv.DictReader(io.StringIO(leaderboard_csv(rows))))
     assert [float(r["final_test_mse_image"]) for r in parsed] == sorted(t["final_test_mse_image"] for t in trials)
-    assert parsed[0]["pool"] == "max" and parsed[0]["batch_norm"] == "after_conv" and parsed[0]["epochs_to_fraction"] == "3"
+    assert (
+        parsed[0]["pool"] == "max"
+        and parsed[0]["batch_norm"] == "after_conv"
+        and parsed[0]["epochs_to_fraction"] == "3"
+    )
 
 
 def test_findings_on_known_answers():
@@ -219,20 +252,26 @@ def test_findings_on_known_answers():
 
 
 def test_findings_contradicted_and_not_tested():
-    trials = [record({"first_channels": 8, "pool": p, "batch_norm": "none", "activation": "relu", "loss": loss}, mse, None)
-              for p, loss, mse in [("max", "mse", 0.5), ("avg", "mse", 0.4), ("max", "l1", 0.6), ("avg", "l1", 0.3)]]
+    trials = [
+        record({"first_channels": 8, "pool": p, "batch_norm": "none", "activation": "relu", "loss": loss}, mse, None)
+        for p, loss, mse in [("max", "mse", 0.5), ("avg", "mse", 0.4), ("max", "l1", 0.6), ("avg", "l1", 0.3)]
+    ]
     result = findings(trials)
     assert result["claims"]["maxpool_beats_avgpool"]["verdict"] == "contradicted"
     assert result["claims"]["batchnorm_speeds_training"]["verdict"] == "not tested"
     assert result["claims"]["16_channels_suffice"]["verdict"] == "not tested"
-    assert "not tested: the grid has no pair differing only in first_channels (16 vs a larger value)" in findings_text(result)
+    assert "not tested: the grid has no pair differing only in first_channels (16 vs a larger value)" in findings_text(
+        result
+    )
 
 
 @pytest.mark.slow
 def test_two_trials_and_leaderboard_end_to_end(tmp_path):
     """Real Snakemake: a 32-image binary set, trials c4-{max,avg}-nobn-relu-mse, their leaderboard."""
     results = tmp_path / "results"
-    configs = tiny_config(tmp_path, results, datasets={"synthetic_smooth": {"seeds": {"n_train": 32, "n_test": 16}, "shard_size": 32}})
+    configs = tiny_config(
+        tmp_path, results, datasets={"synthetic_smooth": {"seeds": {"n_train": 32, "n_test": 16}, "shard_size": 32}}
+    )
     target = results / "search/binary/findings.json"
     # the target first: --configfiles takes every argument after it
     plan = snakemake("-n", "--profile", "profiles/local", str(target), *configs).stdout
@@ -254,7 +293,10 @@ def test_two_trials_and_leaderboard_end_to_end(tmp_path):
     assert float(rows[0]["final_test_mse_image"]) == min(r["final_test_mse_image"] for r in records.values())
     result = json.loads(target.read_text())
     pool = result["claims"]["maxpool_beats_avgpool"]
-    max_wins = records["c4-max-nobn-relu-mse"]["final_test_mse_image"] < records["c4-avg-nobn-relu-mse"]["final_test_mse_image"]
+    max_wins = (
+        records["c4-max-nobn-relu-mse"]["final_test_mse_image"]
+        < records["c4-avg-nobn-relu-mse"]["final_test_mse_image"]
+    )
     assert pool["pairs"] == 1 and pool["wins"] == int(max_wins)
     for png in ("search_binary_leaderboard.png", "search_binary_curves.png"):
         assert (results / "figures" / png).read_bytes()[:4] == b"\x89PNG"

@@ -51,7 +51,9 @@ def _decoder(
     return nn.Sequential(*layers)
 
 
-def kmc_gg_ae(first_channels: int = 16, pool: str = "max", batch_norm: bool = False, activation: str = "relu") -> Autoencoder:
+def kmc_gg_ae(
+    first_channels: int = 16, pool: str = "max", batch_norm: bool = False, activation: str = "relu"
+) -> Autoencoder:
     """The section 7 family: ``first_channels`` convolution filters in the first layer,
     ``pool`` (max | avg), BatchNorm after each encoder convolution or not, ``activation``
     for every hidden layer; the defaults are :func:`ae_kmc_gg` exactly."""
@@ -65,7 +67,9 @@ def kmc_gg_ae(first_channels: int = 16, pool: str = "max", batch_norm: bool = Fa
         batch_norm=batch_norm,
         activation=activation,
     )
-    decoder = _decoder([4, 16, 8, 4, 1], kernels=[3, 7, 3, 2], strides=[2, 3, 2, 2], paddings=[0, 1, 1, 1], activation=activation)
+    decoder = _decoder(
+        [4, 16, 8, 4, 1], kernels=[3, 7, 3, 2], strides=[2, 3, 2, 2], paddings=[0, 1, 1, 1], activation=activation
+    )
     return Autoencoder(encoder, decoder, (112, 112))
 
 
