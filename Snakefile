@@ -15,6 +15,7 @@ include: "workflow/rules/uhcsdb_common.smk"
 include: "workflow/rules/uhcsdb.smk"
 include: "workflow/rules/search_common.smk"
 include: "workflow/rules/search.smk"
+include: "workflow/rules/evaluation.smk"
 
 
 localrules:

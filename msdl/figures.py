@@ -119,3 +119,43 @@ def microstructure_grid(images: np.ndarray, path: str | Path, title: str, column
             ax.imshow(images[i], cmap="gray", vmin=0.0, vmax=1.0, interpolation="antialiased")  # 1-px lines
     fig.suptitle(title, fontsize=10)
     _save(fig, path)
+
+
+def score_curves(rows: list[dict], fields: tuple[str, ...], path: str | Path, title: str) -> None:
+    """Comparison score against epoch, one panel per score field (``total`` first), one
+    line per generated set, the floor at that set's size dashed (log scale)."""
+    shown = [f for f in ("total", "s2", "chord_x", "volume_fraction", "grain_size") if f in fields]
+    sets = sorted({r["set"] for r in rows if r["set"] != "floor"})
+    fig, axes = plt.subplots(1, len(shown), figsize=(3.6 * len(shown), 3.4), squeeze=False, layout="constrained")
+    for ax, field in zip(axes[0], shown):
+        for i, name in enumerate(sets):
+            series = sorted((r["epoch"], r[field], r["n"]) for r in rows if r["set"] == name)
+            ax.plot([s[0] for s in series], [max(s[1], 1e-6) for s in series], "o-", color=f"C{i}", label=name, markersize=3)
+            floor = next((r[field] for r in rows if r["set"] == "floor" and r["n"] == series[-1][2]), None)
+            if floor is not None:
+                ax.axhline(max(floor, 1e-6), color=f"C{i}", linestyle="--", linewidth=1, label=f"floor (real train, n={series[-1][2]})")
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_title(field, fontsize=9)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0, 0].set_ylabel("distance to the real test set")
+    axes[0, 0].legend(fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    _save(fig, path)
+
+
+def score_bars(rows: list[dict], path: str | Path, title: str) -> None:
+    """Final comparison score over its floor, one bar per (model, set); 1 = indistinguishable."""
+    labels = [f"{r['model']}: {r['set']}" for r in rows]
+    ratios = [r["total"] / max(r["floor_total"], 1e-12) for r in rows]
+    fig, ax = plt.subplots(figsize=(7, 0.3 * len(rows) + 1.2), layout="constrained")
+    models = sorted({r["model"] for r in rows})
+    ax.barh(range(len(rows)), ratios, color=[f"C{models.index(r['model']) % 10}" for r in rows])
+    ax.axvline(1.0, color="k", linestyle="--", linewidth=1)
+    ax.set_yticks(range(len(rows)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("total score / floor (real train vs real test at the same set size)")
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, axis="x", which="both", alpha=0.3)
+    _save(fig, path)

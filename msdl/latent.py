@@ -56,3 +56,53 @@ def reconstruct(model: Autoencoder, images: np.ndarray) -> np.ndarray:
     """Reconstructions of normalized images ``(N, H, W)``."""
     model.eval()
     return model(torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32)).unsqueeze(1))[:, 0].numpy()
+
+
+# Latent sampling schemes compared by msdl.evaluation (the report samples one way; which
+# way makes the most realistic microstructures is an open question it raises).
+
+
+def sample_uniform_box(latents: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """``n`` draws ``(n, D)`` uniform in the per-dimension [min, max] box of ``latents`` ``(N, D)``."""
+    low, high = latents.min(axis=0), latents.max(axis=0)
+    return low + np.random.default_rng(seed).random((n, latents.shape[1])) * (high - low)
+
+
+def sample_nearest_jitter(latents: np.ndarray, n: int, seed: int, scale: float) -> np.ndarray:
+    """``n`` encoded training latents picked at random, each moved by Gaussian noise of
+    ``scale`` times the per-dimension standard deviation of ``latents`` ``(N, D)``."""
+    rng = np.random.default_rng(seed)
+    anchors = latents[rng.integers(0, len(latents), n)]
+    return anchors + rng.standard_normal(anchors.shape) * scale * latents.std(axis=0)
+
+
+def sample_prior(dim: int, n: int, seed: int) -> np.ndarray:
+    """``n`` draws ``(n, dim)`` from the VAE prior N(0, I)."""
+    return np.random.default_rng(seed).standard_normal((n, dim))
+
+
+def interpolate(z0: np.ndarray, z1: np.ndarray, steps: int, kind: str, center: np.ndarray | None = None) -> np.ndarray:
+    """``steps`` latents ``(steps, D)`` from ``z0`` to ``z1`` (both ends included).
+
+    ``linear``: straight line. ``spherical``: slerp of the offsets from ``center`` (the
+    latent mean; zero for a VAE), i.e. a great-circle arc whose radius changes linearly
+    from |z0 - c| to |z1 - c|, which keeps interpolants at the typical distance from the
+    centre where a straight line cuts through the less populated interior.
+    """
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    if kind == "linear":
+        return (1 - t) * z0 + t * z1
+    if kind != "spherical":
+        raise ValueError(f"interpolation kind {kind!r}: use 'linear' or 'spherical'")
+    c = np.zeros_like(z0) if center is None else center
+    a, b = z0 - c, z1 - c
+    ra, rb = np.linalg.norm(a), np.linalg.norm(b)
+    if ra == 0 or rb == 0:
+        return (1 - t) * z0 + t * z1
+    ua, ub = a / ra, b / rb
+    omega = np.arccos(np.clip(ua @ ub, -1.0, 1.0))
+    if omega < 1e-8:
+        direction = (1 - t) * ua + t * ub
+    else:
+        direction = (np.sin((1 - t) * omega) * ua + np.sin(t * omega) * ub) / np.sin(omega)
+    return c + direction * ((1 - t) * ra + t * rb)

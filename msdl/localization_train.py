@@ -153,10 +153,10 @@ def train_localization(
             loss.backward()
             opt.step()
             total += loss.detach().double() * len(idx)
-        history.append({"epoch": epoch, "train_mse": float(total) / len(order), "seconds": time.perf_counter() - t0})
+        history.append({"epoch": epoch, "train_mse": float(total) / len(order)})
         save_checkpoint(state_path, {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch, "history": history})
         progress.update()
-        logger.info(f"epoch {epoch}: train MSE (normalized) {history[-1]['train_mse']:.4f}")
+        logger.info(f"epoch {epoch}: train MSE (normalized) {history[-1]['train_mse']:.4f}, {time.perf_counter() - t0:.1f} s")
         if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
             logger.info(f"time budget {max_seconds:.0f} s reached after epoch {epoch}")
             break

@@ -45,6 +45,7 @@ TINY = {
         "ae_binary": {"epochs": 2, "figure_epochs": [2], "batch_size": 16},
     },
     "figures": {"latent_fit_images": 40, "latent_samples": 16, "reconstructions": 4},
+    "evaluation": {"images": 24, "interpolation_pairs": 2, "interpolation_steps": 4},
     "localization": {
         "datasets": {"composites": {"size": 10, "seeds": {"n_train": 8, "n_test": 4}, "shard_size": 6}},
         "metrics": {"r2_sample_sves": 2, "figure_sves": 2, "parity_points": 500, "seed": 0},

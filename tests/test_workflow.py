@@ -4,6 +4,7 @@ end-to-end run through real Snakemake whose every output is checked by content."
 import json
 import re
 import shutil
+import zipfile
 
 import numpy as np
 import pytest
@@ -33,18 +34,19 @@ def test_snakefmt_is_clean():
 
 @pytest.mark.parametrize("profile", [None, "profiles/slurm", "profiles/lsf"])
 def test_full_scale_dry_run_on_each_profile(profile):
-    """Full scale, no scheduler needed: 929 jobs.
+    """Full scale, no scheduler needed: 941 jobs.
 
     210 for the synthetic sets and their two AEs (50,000 seeds each in 100 shards);
     511 for the Potts sets (300 shards, 200 downsampled shards, 3 grids, 2 x statistics,
     layer table, training, figures); 97 for localization (8,550 composite SVEs in 90
     shards, statistics, MKS, CPNet, FNO, 3 figure jobs); 13 for UHCSDB up to its
-    checkpoints (patch shards, AE and GAN jobs are counted once curation has run); 98 for
-    the architecture search (config.yaml `search`: 2 searches x a 3x2x2x2x2 grid = 96
+    checkpoints (patch shards, AE and GAN jobs are counted once curation has run); 12 for
+    the evaluation (scores and latent space of 5 AEs, the GAN's scores, the summary); 98
+    for the architecture search (config.yaml `search`: 2 searches x a 3x2x2x2x2 grid = 96
     trials, 2 leaderboards)."""
     args = ["-n"] + (["--profile", profile] if profile else [])
     out = snakemake(*args).stdout
-    assert job_count(out) == 210 + 511 + 97 + 13 + 98
+    assert job_count(out) == 210 + 511 + 97 + 13 + 12 + 98
     assert re.search(r"^search_trial\s+96$", out, re.M) and re.search(r"^search_leaderboard\s+2$", out, re.M)
     assert re.search(r"^composite_shard\s+90$", out, re.M)
     assert re.search(r"^potts_shard\s+300$", out, re.M) and re.search(r"^downsample_shard\s+200$", out, re.M)
@@ -134,6 +136,16 @@ def test_tiny_end_to_end_run(tmp_path):
     assert "ETA" in (results / "logs/localization/composites/fno.log").read_text()
 
     check_uhcsdb_outputs(results)
+    check_evaluation_outputs(results)
+
+    # the workflow report: one zip with the HTML page, every figure and its caption
+    report = snakemake("--profile", "profiles/local", *configs, "--report", str(tmp_path / "report.zip"))
+    with zipfile.ZipFile(tmp_path / "report.zip") as archive:
+        names = archive.namelist()
+        page = archive.read(next(n for n in names if n.endswith("report.html"))).decode()
+    for figure in ("ae_smooth_scores.png", "ae_smooth_interpolation.png", "score_summary.png", "dcgan_uhcsdb_samples.png"):
+        assert any(n.endswith(figure) for n in names), (figure, report.stderr[-2000:])
+    assert "Evaluation" in page and "Autoencoders" in page
 
     # a finished DAG has nothing left to do
     again = snakemake("--profile", "profiles/local", *configs, "-n")
@@ -185,4 +197,35 @@ def check_uhcsdb_outputs(results):
     assert [r["epoch"] for r in gan] == [1, 2] and all(0 < r["diversity_ratio"] < 5 for r in gan)
     for fig in ("dcgan_uhcsdb_samples", "dcgan_uhcsdb_curves", "ae_uhcsdb_reconstructions"):
         with Image.open(results / f"figures/{fig}.png") as img:
+            assert np.asarray(img.convert("L"), dtype=np.float32).std() > 10
+
+
+def check_evaluation_outputs(results):
+    """Scores of every model per epoch with floors, latent schemes, the summary."""
+    import csv
+
+    from msdl.comparison import SCORE_FIELDS
+    from msdl.scoring import read_scores
+
+    scores = read_scores(results / "evaluation/ae_smooth/scores.csv")
+    assert list(scores[0]) == ["epoch", "set", "n", *SCORE_FIELDS["phase"]]
+    assert {(r["set"], r["epoch"]) for r in scores if r["set"] != "floor"} == {
+        (s, e) for s in ("reconstructions", "decoder_samples") for e in (1, 2)
+    }
+    assert all(r["n"] == 24 for r in scores) and all(np.isfinite(r["total"]) and r["total"] >= 0 for r in scores)
+    grains = read_scores(results / "evaluation/ae_kmc_gg/scores.csv")
+    assert "grain_size" in grains[0] and {r["n"] for r in grains if r["set"] == "reconstructions"} == {2}
+    gan = read_scores(results / "evaluation/dcgan_uhcsdb/scores.csv")
+    assert [(r["set"], r["epoch"], r["n"]) for r in gan] == [("floor", None, 16), ("gan_samples", 2, 16)]
+    schemes = read_scores(results / "evaluation/ae_binary/latent_sampling.csv")
+    assert [r["set"] for r in schemes] == ["floor", "gaussian_fit", "uniform_box", "nearest_jitter"]
+    with open(results / "evaluation/summary.csv", newline="") as fh:
+        summary = list(csv.DictReader(fh))
+    models = {r["model"] for r in summary}
+    assert {"ae_smooth", "ae_kmc_additive", "dcgan_uhcsdb", "ae_uhcsdb latent"} <= models
+    # two epochs of training on a few dozen images: no generated set is as close to the
+    # test set as real training images are (the floor)
+    assert all(float(r["ratio"]) > 1 for r in summary if r["set"] in ("decoder_samples", "gan_samples", "uniform_box"))
+    for figure in ("ae_smooth_scores", "ae_kmc_gg_interpolation", "dcgan_uhcsdb_scores", "score_summary"):
+        with Image.open(results / f"figures/{figure}.png") as img:
             assert np.asarray(img.convert("L"), dtype=np.float32).std() > 10

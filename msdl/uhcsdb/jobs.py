@@ -7,6 +7,7 @@ Each function is what one Snakemake rule runs (scripts/uhcsdb_*.py only unpack
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -111,7 +112,8 @@ def dataset_index(name: str, arrays: list[str], out_json: str, log_path: str | N
     for path in arrays:
         images, manifest = load_shard(path)
         split = index["splits"].setdefault(manifest["split"], {"shards": [], "patches": 0, "samples": set(), "micrographs": set()})
-        split["shards"].append({"array": str(path), "patches": len(images), "sha256": manifest["sha256"]})
+        # relative to the index: the same bytes wherever the results folder lives
+        split["shards"].append({"array": os.path.relpath(path, Path(out_json).parent), "patches": len(images), "sha256": manifest["sha256"]})
         split["patches"] += len(images)
         split["samples"].update(manifest["sample_keys"])
         split["micrographs"].update(manifest["micrograph_ids"])

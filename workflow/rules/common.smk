@@ -111,6 +111,29 @@ def potts_outputs():
     return out
 
 
+def evaluation_inputs(dataset, model_file):
+    """A model file plus the shards its judge reads: enough train images for the floor and
+    the latent fit, enough test images for the reference set."""
+    images = config["evaluation"]["images"]
+    n_train = max(images, config["figures"]["latent_fit_images"])
+    size = generator_dataset(config, dataset)["shard_size"]
+    return {
+        "model": model_file,
+        "train": shard_arrays(dataset, "train")[: -(-n_train // size)],
+        "test": shard_arrays(dataset, "test")[: -(-images // size)],
+    }
+
+
+def evaluation_outputs():
+    out = [f"{RESULTS}/evaluation/summary.csv", f"{RESULTS}/figures/score_summary.png"]
+    for name in MODELS:
+        out.append(f"{RESULTS}/figures/{name}_scores.png")
+        out.append(f"{RESULTS}/figures/{name}_interpolation.png")
+    for name in GANS:
+        out.append(f"{RESULTS}/figures/{name}_scores.png")
+    return out
+
+
 def all_outputs():
     out = []
     for name in THRESHOLD_DATASETS:
@@ -126,4 +149,5 @@ def all_outputs():
     out += potts_outputs()
     out += uhcsdb_outputs()
     out += search_outputs()  # workflow/rules/search.smk
+    out += evaluation_outputs()  # workflow/rules/evaluation.smk
     return out

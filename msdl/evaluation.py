@@ -1,0 +1,178 @@
+"""The evaluation stage's jobs: comparison scores per epoch, latent space, the summary.
+
+Each function is one Snakemake rule's work (workflow/rules/evaluation.smk); the numbers
+come from :mod:`msdl.scoring`, the latents from :mod:`msdl.latent`.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import numpy as np
+
+from msdl import figures
+from msdl.gan_train import load_gan_samples
+from msdl.io import atomic_path
+from msdl.latent import (
+    decode,
+    encode,
+    fit_gaussian,
+    interpolate,
+    reconstruct,
+    sample_gaussian,
+    sample_nearest_jitter,
+    sample_prior,
+    sample_uniform_box,
+)
+from msdl.normalization import denormalize, normalize
+from msdl.scoring import Judge, StatisticsSettings, read_scores, score_rows, write_scores
+from msdl.shards import load_split
+from msdl.train import load_model
+
+
+def _images(images: np.ndarray) -> np.ndarray:
+    return np.clip(images, 0.0, 1.0)
+
+
+def _judge(train_shards: list[str], test_shards: list[str], settings: StatisticsSettings, evaluation: dict) -> tuple[Judge, np.ndarray, np.ndarray]:
+    """A judge with the first ``evaluation.images`` test images as reference; also returns
+    the train and reference images (float32, [0, 1])."""
+    test, _ = load_split(test_shards)
+    train, _ = load_split(train_shards)
+    reference = test[: evaluation["images"]].astype(np.float32)
+    return Judge(reference, train.astype(np.float32), settings, evaluation["seed"]), train, reference
+
+
+def _decoder_samples(model, fit_latents: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """Decoder samples the way the figures draw them: the prior for a VAE, else a
+    Gaussian fit to encoded training images (normalized units)."""
+    if getattr(model, "variational", False):
+        return decode(model, sample_prior(fit_latents.shape[1], n, seed))
+    mean, cov = fit_gaussian(fit_latents)
+    return decode(model, sample_gaussian(mean, cov, n, seed))
+
+
+def score_autoencoder(
+    name: str,
+    model_path: str,
+    train_shards: list[str],
+    test_shards: list[str],
+    settings: StatisticsSettings,
+    evaluation: dict,
+    latent_fit_images: int,
+    out_csv: str,
+    out_png: str,
+    logger: logging.Logger,
+) -> list[dict]:
+    """Score reconstructions of the reference images and decoder samples at every snapshot epoch."""
+    _, cfg, norm = load_model(model_path)
+    judge, train, reference = _judge(train_shards, test_shards, settings, evaluation)
+    fit = normalize(train[:latent_fit_images], norm)
+    sets = {}
+    for epoch in cfg.snapshot_epochs:
+        model, _, _ = load_model(model_path, epoch)
+        sets[(epoch, "reconstructions")] = _images(denormalize(reconstruct(model, normalize(reference, norm)), norm))
+        samples = _decoder_samples(model, encode(model, fit), evaluation["images"], evaluation["seed"])
+        sets[(epoch, "decoder_samples")] = _images(denormalize(samples, norm))
+        logger.info(f"{name} epoch {epoch}: scored")
+    rows = score_rows(judge, sets)
+    write_scores(out_csv, rows, judge.fields)
+    figures.score_curves(rows, judge.fields, out_png, f"{name}: microstructure statistics vs the real test set ({len(reference)} images)")
+    return rows
+
+
+def score_gan(
+    name: str,
+    gan_path: str,
+    train_shards: list[str],
+    test_shards: list[str],
+    settings: StatisticsSettings,
+    evaluation: dict,
+    out_csv: str,
+    out_png: str,
+    logger: logging.Logger,
+) -> list[dict]:
+    """Score the GAN's samples saved at each figure epoch (their count sets the floor's size)."""
+    _, samples = load_gan_samples(gan_path)
+    judge, _, reference = _judge(train_shards, test_shards, settings, evaluation)
+    rows = score_rows(judge, {(epoch, "gan_samples"): _images(images) for epoch, images in sorted(samples.items())})
+    write_scores(out_csv, rows, judge.fields)
+    figures.score_curves(rows, judge.fields, out_png, f"{name}: microstructure statistics vs the real test set ({len(reference)} images)")
+    logger.info(f"{name}: scored epochs {sorted(samples)}")
+    return rows
+
+
+def latent_space(
+    name: str,
+    model_path: str,
+    train_shards: list[str],
+    test_shards: list[str],
+    settings: StatisticsSettings,
+    evaluation: dict,
+    latent_fit_images: int,
+    out_csv: str,
+    out_png: str,
+    logger: logging.Logger,
+) -> list[dict]:
+    """The trained model's latent space: sampling schemes compared by score, and decoded
+    linear and spherical interpolations between pairs of real test microstructures."""
+    model, _, norm = load_model(model_path)
+    judge, train, reference = _judge(train_shards, test_shards, settings, evaluation)
+    fit = encode(model, normalize(train[:latent_fit_images], norm))
+    n, seed = evaluation["images"], evaluation["seed"]
+    mean, cov = fit_gaussian(fit)
+    schemes = {
+        "gaussian_fit": sample_gaussian(mean, cov, n, seed),
+        "uniform_box": sample_uniform_box(fit, n, seed),
+        "nearest_jitter": sample_nearest_jitter(fit, n, seed, evaluation["jitter"]),
+    }
+    if getattr(model, "variational", False):
+        schemes["prior"] = sample_prior(fit.shape[1], n, seed)
+    rows = score_rows(judge, {("", scheme): _images(denormalize(decode(model, z), norm)) for scheme, z in schemes.items()})
+    write_scores(out_csv, rows, judge.fields)
+    for row in rows:
+        logger.info(f"{name} {row['set']}: total {row['total']:.4g} (n={row['n']})")
+
+    pairs, steps = evaluation["interpolation_pairs"], evaluation["interpolation_steps"]
+    ends = encode(model, normalize(reference[: 2 * pairs], norm))
+    center = np.zeros(fit.shape[1]) if getattr(model, "variational", False) else mean
+    panels = {}
+    for p in range(min(pairs, len(ends) // 2)):
+        a, b = 2 * p, 2 * p + 1
+        for kind in ("linear", "spherical"):
+            z = interpolate(ends[a], ends[b], steps, kind, center)
+            decoded = _images(denormalize(decode(model, z), norm))
+            panels[f"pair {p + 1}, {kind}"] = np.concatenate([reference[a : a + 1], decoded, reference[b : b + 1]])
+    figures.microstructure_rows(
+        panels,
+        out_png,
+        f"{name}: decoded interpolations between real test microstructures (first and last column: the real pair)",
+    )
+    return rows
+
+
+SUMMARY_FIELDS = ("dataset", "model", "set", "epoch", "n", "total", "floor_total", "ratio")
+
+
+def score_summary(score_files: dict[str, tuple[str, str]], out_csv: str, out_png: str) -> list[dict]:
+    """One row per model and generated set at its last epoch: total score, the floor at
+    that set size, and their ratio. ``score_files``: model -> (dataset, scores.csv)."""
+    rows = []
+    for model, (dataset, path) in sorted(score_files.items()):
+        scores = read_scores(path)
+        floors = {r["n"]: r["total"] for r in scores if r["set"] == "floor"}
+        last = {}
+        for r in scores:
+            if r["set"] != "floor" and (r["set"] not in last or (r["epoch"] or 0) >= (last[r["set"]]["epoch"] or 0)):
+                last[r["set"]] = r
+        for name, r in last.items():
+            floor = floors[r["n"]]
+            rows.append({"dataset": dataset, "model": model, "set": name, "epoch": "" if r["epoch"] is None else r["epoch"],
+                         "n": r["n"], "total": r["total"], "floor_total": floor, "ratio": r["total"] / max(floor, 1e-12)})  # fmt: skip
+    with atomic_path(out_csv) as tmp, open(tmp, "w", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(SUMMARY_FIELDS)
+        for r in rows:
+            writer.writerow([r["dataset"], r["model"], r["set"], r["epoch"], r["n"], f"{r['total']:.6g}", f"{r['floor_total']:.6g}", f"{r['ratio']:.4g}"])
+    figures.score_bars(rows, out_png, "Comparison score of every generated set over its floor (last epoch)")
+    return rows
