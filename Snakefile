@@ -13,6 +13,8 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/localization.smk"
 include: "workflow/rules/uhcsdb_common.smk"
 include: "workflow/rules/uhcsdb.smk"
+include: "workflow/rules/search_common.smk"
+include: "workflow/rules/search.smk"
 include: "workflow/rules/evaluation.smk"
 
 

@@ -69,6 +69,7 @@ def semantic_errors(config: dict) -> list[str]:
             if "spparks" not in config:
                 errors.append(f"{key}.engine: 'spparks' needs the top-level `spparks` section (executable, mpi_ranks, ...)")
     errors += localization_errors(config)
+    errors += search_errors(config)
     uhcsdb_datasets = [n for n, d in datasets.items() if d["generator"] == "uhcsdb_patches"]
     if uhcsdb_datasets and "uhcsdb" not in config:
         errors.append(f"uhcsdb: missing; datasets {uhcsdb_datasets} need the uhcsdb section")
@@ -100,6 +101,35 @@ def semantic_errors(config: dict) -> list[str]:
         late = [e for e in model["figure_epochs"] if e > model["epochs"]]
         if late:
             errors.append(f"{key}.figure_epochs: {late} are beyond epochs = {model['epochs']}")
+    return errors
+
+
+def dataset_image_size(config: dict, name: str) -> tuple[int, int] | None:
+    """``(H, W)`` of a dataset's images (a derived set's own, else its source's); None if unknown."""
+    seen = set()
+    while name in config["datasets"] and name not in seen:  # a source cycle is reported elsewhere
+        seen.add(name)
+        ds = config["datasets"][name]
+        size = ds.get("image_size") or ds.get("patch_size")
+        if size:
+            return tuple(size)
+        name = ds.get("source")
+    return None
+
+
+def search_errors(config: dict) -> list[str]:
+    """Each architecture search names an existing dataset of its base's image size."""
+    from msdl.search import BASE_IMAGE_SIZE
+
+    errors = []
+    for name, search in (config.get("search") or {}).items():
+        key = f"search.{name}"
+        if search["dataset"] not in config["datasets"]:
+            errors.append(f"{key}.dataset: no dataset named {search['dataset']!r} (have {sorted(config['datasets'])})")
+            continue
+        size, wanted = dataset_image_size(config, search["dataset"]), BASE_IMAGE_SIZE[search["base"]]
+        if size != wanted:
+            errors.append(f"{key}.dataset: {search['dataset']!r} has {size} images; base {search['base']} reads {wanted}")
     return errors
 
 

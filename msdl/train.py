@@ -51,6 +51,12 @@ class TrainConfig:
     device: str = "auto"
     snapshot_epochs: list[int] = field(default_factory=list)
     log_every_s: float = 60.0
+    loss: str = "mse"  # training loss, a key of LOSSES (the test metric stays MSE)
+
+
+# Training losses by config name (the architecture search turns this knob); each takes
+# torch's ``reduction`` argument.
+LOSSES = {"mse": nn.functional.mse_loss, "l1": nn.functional.l1_loss}
 
 
 def resolve_device(name: str) -> torch.device:
@@ -84,6 +90,8 @@ def fingerprint(cfg: TrainConfig, data_ids: list[str], norm: dict) -> str:
         "data": sorted(data_ids),
         "norm": [norm["mode"], norm["mean"], norm["scale"]],
     }
+    if cfg.loss != "mse":  # only then, so that existing MSE checkpoints keep their id
+        key["loss"] = cfg.loss
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
@@ -151,6 +159,7 @@ def train(
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
         net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
+    loss_fn = LOSSES[cfg.loss]
     # The whole split lives on the training device (40,000 images of 128x128 are 2.6 GB):
     # no host-to-device copy per batch, no loader processes.
     x_train = torch.from_numpy(np.ascontiguousarray(train_images, dtype=np.float32)).unsqueeze(1).to(device)
@@ -189,9 +198,9 @@ def train(
                 continue  # a last batch too small to give every process an image
             x = x_train[batch[rank::world]]
             if world == 1:
-                loss = nn.functional.mse_loss(net(x), x)
+                loss = loss_fn(net(x), x)
             else:  # this process's share of the whole batch's mean, times world (DDP averages)
-                loss = nn.functional.mse_loss(net(x), x, reduction="sum") * world / (len(batch) * x[0].numel())
+                loss = loss_fn(net(x), x, reduction="sum") * world / (len(batch) * x[0].numel())
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

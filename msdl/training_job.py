@@ -34,6 +34,7 @@ def train_config(model_config: dict, device: str) -> TrainConfig:
         seed=model_config["seed"],
         device=device,
         snapshot_epochs=sorted(model_config["figure_epochs"]),
+        loss=model_config.get("loss", "mse"),
     )
 
 

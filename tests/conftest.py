@@ -77,6 +77,12 @@ TINY["datasets"] |= {
     "uhcsdb_48x64": {"max_train": 96, "max_test": 32, "shard_size": 64},
     "uhcsdb_64x64": {"max_train": 64, "max_test": 32, "shard_size": 64},
 }
+# Architecture search: 2 trials (MaxPool vs AvgPool) of 2 epochs on one 32-image shard
+TINY["search"] = {
+    "binary": {"max_train": 32, "epochs": 2, "batch_size": 16,
+               "grid": {"first_channels": [4], "pool": ["max", "avg"], "batch_norm": ["none"], "activation": ["relu"], "loss": ["mse"]}},
+    "kmc_gg": {"enabled": False},
+}
 TINY["gans"] = {"dcgan_uhcsdb": {"epochs": 2, "figure_epochs": [2], "batch_size": 32, "samples": 16, "diversity_samples": 16}}
 
 

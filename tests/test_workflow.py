@@ -34,17 +34,20 @@ def test_snakefmt_is_clean():
 
 @pytest.mark.parametrize("profile", [None, "profiles/slurm", "profiles/lsf"])
 def test_full_scale_dry_run_on_each_profile(profile):
-    """Full scale, no scheduler needed: 843 jobs.
+    """Full scale, no scheduler needed: 941 jobs.
 
     210 for the synthetic sets and their two AEs (50,000 seeds each in 100 shards);
     511 for the Potts sets (300 shards, 200 downsampled shards, 3 grids, 2 x statistics,
     layer table, training, figures); 97 for localization (8,550 composite SVEs in 90
     shards, statistics, MKS, CPNet, FNO, 3 figure jobs); 13 for UHCSDB up to its
     checkpoints (patch shards, AE and GAN jobs are counted once curation has run); 12 for
-    the evaluation (scores and latent space of 5 AEs, the GAN's scores, the summary)."""
+    the evaluation (scores and latent space of 5 AEs, the GAN's scores, the summary); 98
+    for the architecture search (config.yaml `search`: 2 searches x a 3x2x2x2x2 grid = 96
+    trials, 2 leaderboards)."""
     args = ["-n"] + (["--profile", profile] if profile else [])
     out = snakemake(*args).stdout
-    assert job_count(out) == 210 + 511 + 97 + 13 + 12
+    assert job_count(out) == 210 + 511 + 97 + 13 + 12 + 98
+    assert re.search(r"^search_trial\s+96$", out, re.M) and re.search(r"^search_leaderboard\s+2$", out, re.M)
     assert re.search(r"^composite_shard\s+90$", out, re.M)
     assert re.search(r"^potts_shard\s+300$", out, re.M) and re.search(r"^downsample_shard\s+200$", out, re.M)
     assert re.search(r"^gaussian_random_field_shard\s+100$", out, re.M)
@@ -60,6 +63,10 @@ def test_lsf_profile_puts_training_on_a_gpu_queue():
     for block in train:
         assert "lsf_queue=rhel7G" in block and "lsf_extra=-gpu num=1:mode=exclusive_process" in block
     assert "lsf_queue=rhel7F" in shard[0] and "-gpu" not in shard[0]
+    trials = [b for b in blocks if b.startswith("search_trial:")]
+    assert len(trials) == 96
+    for block in trials:  # architecture-search trials are training jobs too
+        assert "lsf_queue=rhel7G" in block and "lsf_extra=-gpu num=1:mode=exclusive_process" in block
 
 
 @pytest.mark.slow

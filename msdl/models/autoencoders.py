@@ -46,30 +46,50 @@ class Autoencoder(nn.Module):
         return shape
 
 
-def synthetic_ae(channels: tuple[int, int], batch_norm: bool) -> Autoencoder:
+# The knobs the report varied (section 11) and the architecture search turns: pooling
+# kind and hidden activation, by name.
+POOLS = {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}
+ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "tanh": nn.Tanh}
+
+
+def knob_layer(table: dict, name: str, knob: str):
+    """``table[name]`` or a clear error naming the knob and the allowed values."""
+    try:
+        return table[name]
+    except KeyError:
+        raise ValueError(f"unknown {knob} {name!r}; known: {sorted(table)}") from None
+
+
+def synthetic_ae(
+    channels: tuple[int, int], batch_norm: bool, pool: str = "max", activation: str = "relu"
+) -> Autoencoder:
     """The 128x128 AE family of sections 5 and 6; they differ in the second conv's
     channels (the latent depth) and in BatchNorm after each encoder convolution.
 
-    Shapes: 1x128x128 -> C1x43x43 -> pool C1x21x21 -> C2x11x11 -> pool C2x10x10 (latent)
-    -> 16x21x21 -> 8x65x65 -> 1x128x128.
+    ``pool`` (max | avg) is the encoder's pooling and ``activation`` (relu | leaky_relu |
+    tanh) every hidden activation, encoder and decoder; the defaults are the report's
+    layers. Shapes: 1x128x128 -> C1x43x43 -> pool C1x21x21 -> C2x11x11 -> pool C2x10x10
+    (latent) -> 16x21x21 -> 8x65x65 -> 1x128x128.
     """
     c1, c2 = channels
+    pool_layer = knob_layer(POOLS, pool, "pool")
+    act = knob_layer(ACTIVATIONS, activation, "activation")
 
     def conv_block(cin: int, cout: int, pool: nn.Module) -> list[nn.Module]:
         layers = [nn.Conv2d(cin, cout, kernel_size=3, stride=3 if cin == 1 else 2, padding=1)]
         if batch_norm:
             layers.append(nn.BatchNorm2d(cout))
-        return layers + [nn.ReLU(), pool]
+        return layers + [act(), pool]
 
     encoder = nn.Sequential(
-        *conv_block(1, c1, nn.MaxPool2d(kernel_size=2, stride=2)),  # C1 x 43 x 43 -> C1 x 21 x 21
-        *conv_block(c1, c2, nn.MaxPool2d(kernel_size=2, stride=1)),  # C2 x 11 x 11 -> C2 x 10 x 10
+        *conv_block(1, c1, pool_layer(kernel_size=2, stride=2)),  # C1 x 43 x 43 -> C1 x 21 x 21
+        *conv_block(c1, c2, pool_layer(kernel_size=2, stride=1)),  # C2 x 11 x 11 -> C2 x 10 x 10
     )
     decoder = nn.Sequential(
         nn.ConvTranspose2d(c2, 16, kernel_size=3, stride=2, padding=0),  # 16 x 21 x 21
-        nn.ReLU(),
+        act(),
         nn.ConvTranspose2d(16, 8, kernel_size=7, stride=3, padding=1),  # 8 x 65 x 65
-        nn.ReLU(),
+        act(),
         nn.ConvTranspose2d(8, 1, kernel_size=2, stride=2, padding=1),  # 1 x 128 x 128
         nn.Tanh(),
     )
@@ -128,7 +148,15 @@ ARCHITECTURES = {"ae_smooth": ae_smooth, "ae_binary": ae_binary, "ae_uhcsdb": ae
 
 
 def build_autoencoder(architecture: str) -> Autoencoder:
-    """A fresh autoencoder by its config name; a clear error for an unknown one."""
+    """A fresh autoencoder by its config name; a clear error for an unknown one.
+
+    ``base/knobs`` names (``ae_binary/c16-avg-nobn-relu``) are architecture-search trials
+    of a base architecture (msdl/models/trial.py).
+    """
+    if "/" in architecture:
+        from msdl.models.trial import build_trial_architecture  # the trial module imports this one
+
+        return build_trial_architecture(architecture)
     try:
         return ARCHITECTURES[architecture]()
     except KeyError:

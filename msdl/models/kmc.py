@@ -15,22 +15,62 @@ from __future__ import annotations
 
 from torch import nn
 
-from msdl.models.autoencoders import Autoencoder
+from msdl.models.autoencoders import ACTIVATIONS, POOLS, Autoencoder, knob_layer
 
 
-def _encoder(channels: list[int], kernels: list[int], strides: list[int], paddings: list[int], pool_strides: list[int]) -> nn.Sequential:
+def _encoder(
+    channels: list[int],
+    kernels: list[int],
+    strides: list[int],
+    paddings: list[int],
+    pool_strides: list[int],
+    pool: str = "max",
+    batch_norm: bool = False,
+    activation: str = "relu",
+) -> nn.Sequential:
+    """Conv[/BatchNorm]/activation/pool(k2) blocks; the defaults are the report's Conv/ReLU/MaxPool."""
+    pool_layer = knob_layer(POOLS, pool, "pool")
+    act = knob_layer(ACTIVATIONS, activation, "activation")
     layers: list[nn.Module] = []
     for cin, cout, k, s, p, ps in zip(channels[:-1], channels[1:], kernels, strides, paddings, pool_strides):
-        layers += [nn.Conv2d(cin, cout, kernel_size=k, stride=s, padding=p), nn.ReLU(), nn.MaxPool2d(kernel_size=2, stride=ps)]
+        layers.append(nn.Conv2d(cin, cout, kernel_size=k, stride=s, padding=p))
+        if batch_norm:
+            layers.append(nn.BatchNorm2d(cout))
+        layers += [act(), pool_layer(kernel_size=2, stride=ps)]
     return nn.Sequential(*layers)
 
 
-def _decoder(channels: list[int], kernels: list[int], strides: list[int], paddings: list[int]) -> nn.Sequential:
+def _decoder(
+    channels: list[int], kernels: list[int], strides: list[int], paddings: list[int], activation: str = "relu"
+) -> nn.Sequential:
+    act = knob_layer(ACTIVATIONS, activation, "activation")
     layers: list[nn.Module] = []
     for cin, cout, k, s, p in zip(channels[:-1], channels[1:], kernels, strides, paddings):
-        layers += [nn.ConvTranspose2d(cin, cout, kernel_size=k, stride=s, padding=p), nn.ReLU()]
+        layers += [nn.ConvTranspose2d(cin, cout, kernel_size=k, stride=s, padding=p), act()]
     layers[-1] = nn.Tanh()
     return nn.Sequential(*layers)
+
+
+def kmc_gg_ae(
+    first_channels: int = 16, pool: str = "max", batch_norm: bool = False, activation: str = "relu"
+) -> Autoencoder:
+    """The section 7 family: ``first_channels`` convolution filters in the first layer,
+    ``pool`` (max | avg), BatchNorm after each encoder convolution or not, ``activation``
+    for every hidden layer; the defaults are :func:`ae_kmc_gg` exactly."""
+    encoder = _encoder(
+        [1, first_channels, 8, 4],
+        kernels=[3, 3, 3],
+        strides=[3, 2, 2],
+        paddings=[1, 1, 1],
+        pool_strides=[2, 1, 1],
+        pool=pool,
+        batch_norm=batch_norm,
+        activation=activation,
+    )
+    decoder = _decoder(
+        [4, 16, 8, 4, 1], kernels=[3, 7, 3, 2], strides=[2, 3, 2, 2], paddings=[0, 1, 1, 1], activation=activation
+    )
+    return Autoencoder(encoder, decoder, (112, 112))
 
 
 def ae_kmc_gg() -> Autoencoder:
@@ -39,9 +79,7 @@ def ae_kmc_gg() -> Autoencoder:
     1x112x112 -> 16x38x38 -> pool 19 -> 8x10x10 -> pool 9 -> 4x5x5 -> pool 4x4x4 (latent)
     -> 16x9x9 -> 8x29x29 -> 4x57x57 -> 1x112x112.
     """
-    encoder = _encoder([1, 16, 8, 4], kernels=[3, 3, 3], strides=[3, 2, 2], paddings=[1, 1, 1], pool_strides=[2, 1, 1])
-    decoder = _decoder([4, 16, 8, 4, 1], kernels=[3, 7, 3, 2], strides=[2, 3, 2, 2], paddings=[0, 1, 1, 1])
-    return Autoencoder(encoder, decoder, (112, 112))
+    return kmc_gg_ae()
 
 
 def ae_kmc_additive() -> Autoencoder:

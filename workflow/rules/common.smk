@@ -148,5 +148,6 @@ def all_outputs():
     out += localization_targets(config)  # workflow/rules/localization.smk
     out += potts_outputs()
     out += uhcsdb_outputs()
+    out += search_outputs()  # workflow/rules/search.smk
     out += evaluation_outputs()  # workflow/rules/evaluation.smk
     return out

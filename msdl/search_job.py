@@ -1,0 +1,118 @@
+"""The two jobs of an architecture search: one trial, and the leaderboard of all trials.
+
+A trial is an ordinary training job (msdl/training_job.py: checkpoint every epoch, resume
+after a kill) of the trial's ``<base>/<knobs>`` architecture with the trial's loss, plus
+the untrained network's test MSE (for the speed measure) and a small JSON record.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from msdl.io import write_json, write_text
+from msdl.models import build_autoencoder
+from msdl.normalization import normalize, transform
+from msdl.progress import get_logger
+from msdl.search import parse_trial, trial_model_config, trial_record
+from msdl.search_figures import curves_by_knob, leaderboard_bars
+from msdl.search_findings import findings, findings_text, leaderboard, leaderboard_csv
+from msdl.shards import load_split, read_manifest
+from msdl.train import evaluate_mse
+from msdl.training_job import run_training
+
+
+def initial_test_mse(architecture: str, seed: int, test_images, norm: dict, batch_size: int) -> float:
+    """Test MSE in image units of the untrained network, initialized as :func:`msdl.train.train`
+    initializes it (``torch.manual_seed(seed)`` then build); ``test_images`` ``(N, H, W)`` in [0, 1]."""
+    torch.manual_seed(seed)
+    model = build_autoencoder(architecture)
+    x = torch.from_numpy(normalize(test_images, norm)).unsqueeze(1)
+    return evaluate_mse(model, x, batch_size, torch.device("cpu")) * norm["scale"] ** 2
+
+
+def run_trial(
+    search_name: str,
+    search: dict,
+    trial_name: str,
+    device: str,
+    train_shards: list[str],
+    test_shards: list[str],
+    statistics: dict,
+    state_dir: str | Path,
+    model_path: str | Path,
+    metrics_path: str | Path,
+    record_path: str | Path,
+    log_path: str | None = None,
+    threads: int | None = None,
+) -> dict:
+    """Train one trial of ``search`` and write its model, metrics CSV and JSON record."""
+    logger = get_logger("search", log_path)
+    if threads:
+        torch.set_num_threads(threads)
+    trial = parse_trial(trial_name)
+    model_config = trial_model_config(search, trial)
+    architecture = model_config["architecture"]
+    norm = transform(statistics, search["normalization"])
+    test_images, _ = load_split(test_shards)
+    initial = initial_test_mse(architecture, search["seed"], test_images, norm, search["batch_size"])
+    n_test = len(test_images)
+    del test_images
+    logger.info(
+        f"search {search_name} trial {trial_name}: {architecture}, loss {trial.loss}, untrained test MSE {initial:.5f}"
+    )
+    metrics = run_training(
+        model_config,
+        device,
+        train_shards,
+        test_shards,
+        statistics,
+        state_dir,
+        model_path,
+        metrics_path,
+        log_path=log_path,
+        threads=threads,
+    )
+    params = sum(p.numel() for p in build_autoencoder(architecture).parameters())
+    n_train = _count_images(train_shards)
+    record = trial_record(search_name, search, trial, params, initial, metrics, n_train, n_test)
+    write_json(record_path, record)
+    logger.info(
+        f"trial {trial_name}: final test MSE {record['final_test_mse_image']:.5f} (image units), "
+        f"{record['epochs_to_fraction']} epochs to {record['speed_fraction']:.0%} of its drop"
+    )
+    return record
+
+
+def _count_images(shards: list[str]) -> int:
+    """Images in these shards, from their manifests (no array is loaded)."""
+    return sum(read_manifest(Path(p).with_suffix(".json"))["shape"][0] for p in shards)
+
+
+def run_leaderboard(
+    search_name: str,
+    record_paths: list[str],
+    csv_path,
+    bars_path,
+    curves_path,
+    findings_path,
+    findings_text_path,
+    log_path: str | None = None,
+) -> dict:
+    """Leaderboard CSV, the two figures and the findings of one search from its trial records."""
+    trials = [json.loads(Path(p).read_text()) for p in record_paths]
+    for path, t in zip(record_paths, trials):
+        if t.get("search") != search_name:
+            raise ValueError(f"{path}: record of search {t.get('search')!r}, expected {search_name!r}")
+    write_text(csv_path, leaderboard_csv(leaderboard(trials)))
+    title = f"Architecture search {search_name}: {trials[0]['base']} on {trials[0]['dataset']}, {len(trials)} trials"
+    leaderboard_bars(trials, bars_path, title)
+    curves_by_knob(trials, curves_path, title)
+    result = findings(trials)
+    write_json(findings_path, result)
+    text = findings_text(result)
+    write_text(findings_text_path, text)
+    get_logger("search", log_path).info(text)
+    return result
