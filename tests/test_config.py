@@ -29,6 +29,7 @@ def test_demo_changes_only_counts_and_epochs(full_config, demo_config):
         "seeds.", "shard_size", "epochs", "figure_epochs", "latent_fit_images", "resources.", "results",
         "max_train", "max_test", "diversity_samples",  # UHCSDB: patch and sample counts
         "search.",  # architecture search: a smaller grid on fewer images, smaller batches, grain growth off
+        "evaluation.images",  # fewer images per scored set
     )  # fmt: skip
     assert changed and all(any(a in k for a in allowed) for k in changed), changed
 
