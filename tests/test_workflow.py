@@ -33,16 +33,19 @@ def test_snakefmt_is_clean():
 
 @pytest.mark.parametrize("profile", [None, "profiles/slurm", "profiles/lsf"])
 def test_full_scale_dry_run_on_each_profile(profile):
-    """Full scale, no scheduler needed: 831 jobs.
+    """Full scale, no scheduler needed: 845 jobs.
 
     210 for the synthetic sets and their two AEs (50,000 seeds each in 100 shards);
     511 for the Potts sets (300 shards, 200 downsampled shards, 3 grids, 2 x statistics,
     layer table, training, figures); 97 for localization (8,550 composite SVEs in 90
     shards, statistics, MKS, CPNet, FNO, 3 figure jobs); 13 for UHCSDB up to its
-    checkpoints (patch shards, AE and GAN jobs are counted once curation has run)."""
+    checkpoints (patch shards, AE and GAN jobs are counted once curation has run); 14 for
+    the VAEs (layer table, training and figures of vae_smooth, vae_binary, vae_kmc_gg and
+    vae_kmc_additive; vae_uhcsdb's layer table and figures, its training once curation has run)."""
     args = ["-n"] + (["--profile", profile] if profile else [])
     out = snakemake(*args).stdout
-    assert job_count(out) == 210 + 511 + 97 + 13
+    assert job_count(out) == 210 + 511 + 97 + 13 + 14
+    assert re.search(r"^train_autoencoder\s+8$", out, re.M)  # 4 AEs + 4 VAEs (the UHCSDB pair after curation)
     assert re.search(r"^composite_shard\s+90$", out, re.M)
     assert re.search(r"^potts_shard\s+300$", out, re.M) and re.search(r"^downsample_shard\s+200$", out, re.M)
     assert re.search(r"^gaussian_random_field_shard\s+100$", out, re.M)
@@ -54,7 +57,7 @@ def test_lsf_profile_puts_training_on_a_gpu_queue():
     blocks = out.split("\nrule ")
     train = [b for b in blocks if b.startswith("train_autoencoder:")]
     shard = [b for b in blocks if b.startswith("gaussian_random_field_shard:")]
-    assert len(train) == 4 and shard
+    assert len(train) == 8 and shard  # 4 AEs + 4 VAEs (the UHCSDB pair comes after curation)
     for block in train:
         assert "lsf_queue=rhel7G" in block and "lsf_extra=-gpu num=1:mode=exclusive_process" in block
     assert "lsf_queue=rhel7F" in shard[0] and "-gpu" not in shard[0]

@@ -18,7 +18,14 @@ from torch import nn
 
 
 class Autoencoder(nn.Module):
-    """An encoder/decoder pair with the latent tensor between them."""
+    """An encoder/decoder pair with the latent tensor between them.
+
+    ``variational`` is False here and True for :class:`msdl.models.vae.VariationalAutoencoder`;
+    ``extra_metric_fields`` are the metric columns :meth:`test_metrics` adds (none for an AE).
+    """
+
+    variational = False
+    extra_metric_fields: tuple[str, ...] = ()
 
     def __init__(self, encoder: nn.Sequential, decoder: nn.Sequential, image_size: tuple[int, int]):
         super().__init__()
@@ -34,6 +41,18 @@ class Autoencoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(x))
+
+    def training_loss(self, x: torch.Tensor, forward: nn.Module | None = None) -> tuple[torch.Tensor, dict]:
+        """``(MSE, {"mse": MSE detached})`` of a batch ``(N, 1, H, W)``: the report's loss.
+
+        ``forward`` is the module to run (this model's DDP wrapper when data parallel).
+        """
+        loss = nn.functional.mse_loss((forward or self)(x), x)
+        return loss, {"mse": loss.detach()}
+
+    def test_metrics(self, images: torch.Tensor, batch_size: int, device: torch.device) -> dict:
+        """Metrics beyond the test MSE (columns :attr:`extra_metric_fields`): none for an AE."""
+        return {}
 
     @torch.no_grad()
     def latent_shape(self) -> tuple[int, ...]:
@@ -127,9 +146,13 @@ def ae_uhcsdb() -> Autoencoder:
 ARCHITECTURES = {"ae_smooth": ae_smooth, "ae_binary": ae_binary, "ae_uhcsdb": ae_uhcsdb}
 
 
-def build_autoencoder(architecture: str) -> Autoencoder:
-    """A fresh autoencoder by its config name; a clear error for an unknown one."""
-    try:
-        return ARCHITECTURES[architecture]()
-    except KeyError:
-        raise ValueError(f"unknown architecture {architecture!r}; known: {sorted(ARCHITECTURES)}") from None
+def build_autoencoder(architecture: str, **loss) -> Autoencoder:
+    """A fresh autoencoder by its config name; a clear error for an unknown one.
+
+    ``loss`` (``decoder_sigma``, ``kl_weight``) is for the VAEs only.
+    """
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {architecture!r}; known: {sorted(ARCHITECTURES)}")
+    if loss and not architecture.startswith("vae_"):
+        raise ValueError(f"architecture {architecture!r} is not variational: it takes no {sorted(loss)}")
+    return ARCHITECTURES[architecture](**loss)
