@@ -34,7 +34,8 @@ def autoencoder_figures(
     ``settings`` is the config's ``figures`` section. Returns the per-epoch MSE of the
     shown reconstructions (normalized units), for the log.
     """
-    _, cfg, norm = load_model(model_path)
+    final, cfg, norm = load_model(model_path)
+    variational = final.variational  # a VAE: decoder samples from its prior
     test, test_seeds = load_split(test_shards)
     shown = test[: settings["reconstructions"]]
     fit_images, _ = load_split(train_shards)
@@ -47,7 +48,7 @@ def autoencoder_figures(
         recon = reconstruct(model, shown_norm)
         errors[epoch] = float(np.mean((recon - shown_norm) ** 2))
         recons[epoch] = np.clip(denormalize(recon, norm), 0.0, 1.0)
-        if model.variational:
+        if variational:
             latents = sample_prior(model, settings["latent_samples"], seed=settings["seed"])
         else:
             mean, cov = fit_gaussian(encode(model, fit_images))
@@ -58,10 +59,11 @@ def autoencoder_figures(
     figures.reconstructions_by_epoch(
         shown.astype(np.float32), recons, out_reconstructions, f"{model_name}: {len(shown)} reconstructions ({seeds})"
     )
-    if model.variational:
+    if variational:
         drawn = "latents drawn from the VAE's prior N(0, I)"
     else:
         drawn = f"latents drawn from a Gaussian fit to {len(fit_images)} encoded training images"
-    figures.samples_by_epoch(samples, out_samples, f"{model_name}: {settings['latent_samples']} decoder samples, {drawn}")
+    title = f"{model_name}: {settings['latent_samples']} decoder samples, {drawn}"
+    figures.samples_by_epoch(samples, out_samples, title)
     figures.loss_curves({model_name: read_metrics(metrics_path)}, out_loss, f"{model_name}: MSE per epoch")
     return errors

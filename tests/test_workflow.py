@@ -88,7 +88,12 @@ def test_tiny_end_to_end_run(tmp_path):
 
     assert "Total params: 8,801" in (results / "models/ae_smooth/layers.txt").read_text()
     assert "Total params: 15,833" in (results / "models/ae_binary/layers.txt").read_text()
-    for model in ("ae_smooth", "ae_binary"):
+    assert "Total params: 8,945" in (results / "models/vae_smooth/layers.txt").read_text()
+    assert "Total params: 17,945" in (results / "models/vae_binary/layers.txt").read_text()
+    for model in ("ae_smooth", "ae_binary", "vae_smooth", "vae_binary"):
+        header = (results / f"models/{model}/metrics.csv").read_text().splitlines()[0]
+        extra = ",test_elbo,test_kl" if model.startswith("vae_") else ""
+        assert header == "epoch,train_mse,test_mse,test_mse_image" + extra
         rows = read_metrics(results / f"models/{model}/metrics.csv")
         assert [r["epoch"] for r in rows] == [1, 2] and all(np.isfinite(r["test_mse"]) for r in rows)
         log = (results / f"logs/models/{model}/train.log").read_text()
@@ -107,6 +112,8 @@ def test_tiny_end_to_end_run(tmp_path):
     assert load_shard(results / "datasets/kmc_additive_128/train/shard-0000.npy")[0].shape == (4, 128, 128)
     assert "Total params: 8,793" in (results / "models/ae_kmc_gg/layers.txt").read_text()
     assert "Total params: 14,847" in (results / "models/ae_kmc_additive/layers.txt").read_text()
+    for model in ("vae_kmc_gg", "vae_kmc_additive"):
+        assert [r["epoch"] for r in read_metrics(results / f"models/{model}/metrics.csv")] == [1]
     for name in ("kmc_grain_growth", "kmc_additive", "kmc_weld"):
         with Image.open(results / f"figures/microstructure_grid_{name}.png") as img:
             assert np.asarray(img.convert("L")).std() > 10
@@ -177,6 +184,8 @@ def check_uhcsdb_outputs(results):
     assert rescaled.size == (1290, 968)  # 982X -> 1964X: the rescaled image is saved, not the original
     assert "Total params: 5,855" in (results / "models/ae_uhcsdb/layers.txt").read_text()
     assert [r["epoch"] for r in read_metrics(results / "models/ae_uhcsdb/metrics.csv")] == [1, 2]
+    vae = read_metrics(results / "models/vae_uhcsdb/metrics.csv")
+    assert [r["epoch"] for r in vae] == [1, 2] and all(r["test_kl"] > 0 and np.isfinite(r["test_elbo"]) for r in vae)
     gan = read_gan_metrics(results / "models/dcgan_uhcsdb/gan_metrics.csv")
     assert [r["epoch"] for r in gan] == [1, 2] and all(0 < r["diversity_ratio"] < 5 for r in gan)
     for fig in ("dcgan_uhcsdb_samples", "dcgan_uhcsdb_curves", "ae_uhcsdb_reconstructions"):
