@@ -205,3 +205,29 @@ def test_config_has_a_vae_per_2d_ae_and_rejects_loss_keys_on_an_ae(full_config, 
         validate_config(bad)
     with pytest.raises(ValueError, match="not variational"):
         build_autoencoder("ae_smooth", kl_weight=1.0)
+
+
+@pytest.mark.slow
+def test_vae_trains_data_parallel(shards, tmp_path):  # noqa: F811
+    """2 processes (torchrun, gloo, CPU) through the same loop: the VAE's loss reaches DDP
+    via ``training_loss(x, net)``. Each rank draws its own noise, so the curve is not the
+    1-process curve; it must run, learn and write the VAE's columns."""
+    from msdl.training_job import launch_training
+
+    launch_training(
+        processes=2,
+        model_config={**VAE_MODEL, "epochs": 2, "figure_epochs": [2]},
+        device="cpu",
+        train_shards=shards["train"],
+        test_shards=shards["test"],
+        statistics=json.loads(open(shards["stats"]).read()),
+        state_dir=str(tmp_path / "state"),
+        model_path=str(tmp_path / "model.pt"),
+        metrics_path=str(tmp_path / "metrics.csv"),
+        log_path=str(tmp_path / "train.log"),
+        threads=1,
+    )
+    assert "x 2 process(es)" in (tmp_path / "train.log").read_text()
+    assert (tmp_path / "metrics.csv").read_text().splitlines()[0].endswith(",test_elbo,test_kl")
+    rows = read_metrics(tmp_path / "metrics.csv")
+    assert [r["epoch"] for r in rows] == [1, 2] and rows[1]["test_elbo"] < rows[0]["test_elbo"]
