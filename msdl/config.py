@@ -101,6 +101,9 @@ def semantic_errors(config: dict) -> list[str]:
         late = [e for e in model["figure_epochs"] if e > model["epochs"]]
         if late:
             errors.append(f"{key}.figure_epochs: {late} are beyond epochs = {model['epochs']}")
+        for loss_key in ("decoder_sigma", "kl_weight"):
+            if loss_key in model and not model["architecture"].startswith("vae_"):
+                errors.append(f"{key}.{loss_key}: only for VAE architectures (vae_*), not {model['architecture']!r}")
     return errors
 
 

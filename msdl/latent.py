@@ -3,6 +3,7 @@
 The report does not say how it drew latent vectors. We fit one multivariate Gaussian to
 the encoded training images (flattened latents, full covariance) and sample it: the
 simplest density that keeps the correlations between latent units. Figures say so.
+A VAE's samples are drawn from its prior N(0, I) instead (:func:`sample_prior`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ def sample_gaussian(mean: np.ndarray, cov: np.ndarray, n: int, seed: int) -> np.
     root = vectors * np.sqrt(np.clip(values, 0.0, None))
     noise = np.random.default_rng(seed).standard_normal((n, len(mean)))
     return mean + noise @ root.T
+
+
+def sample_prior(model: Autoencoder, n: int, seed: int) -> np.ndarray:
+    """``n`` draws ``(n, D)`` from a VAE's prior N(0, I) over its flattened latent."""
+    dim = int(np.prod(model.latent_shape()))
+    return np.random.default_rng(seed).standard_normal((n, dim))
 
 
 @torch.no_grad()

@@ -2,7 +2,9 @@
 
 Read top to bottom: :func:`train` builds the model from a seed, resumes from the last
 checkpoint if one matches this run, and then for each epoch shuffles with a generator
-seeded by ``(seed, epoch)``, steps Adam on the MSE, evaluates on the test set, logs a
+seeded by ``(seed, epoch)``, steps Adam on the model's ``training_loss`` (the MSE for an
+AE, the negative ELBO for a VAE, whose sampling noise is seeded by ``(seed, epoch,
+rank)``), evaluates on the test set, logs a
 progress line (rate, ETA) and writes a checkpoint atomically. Because the shuffle is a
 function of the epoch alone and the checkpoint holds the model, optimizer and metrics,
 a run killed at any point and restarted reaches the same weights as an uninterrupted
@@ -53,10 +55,13 @@ class TrainConfig:
     log_every_s: float = 60.0
     loss: str = "mse"  # training loss, a key of LOSSES (the test metric stays MSE)
 
+    # VAEs only (None for an AE, and then left out of fingerprints and model files):
+    decoder_sigma: float | None = None  # fixed std of the Gaussian decoder, normalized units
+    kl_weight: float | None = None  # beta: weight of the KL term (1 = the ELBO)
 
-# Training losses by config name (the architecture search turns this knob); each takes
-# torch's ``reduction`` argument.
-LOSSES = {"mse": nn.functional.mse_loss, "l1": nn.functional.l1_loss}
+    def loss_settings(self) -> dict:
+        """The VAE loss keywords that are set, for :func:`msdl.models.build_autoencoder`."""
+        return {k: getattr(self, k) for k in ("decoder_sigma", "kl_weight") if getattr(self, k) is not None}
 
 
 def resolve_device(name: str) -> torch.device:
@@ -89,10 +94,21 @@ def fingerprint(cfg: TrainConfig, data_ids: list[str], norm: dict) -> str:
         "seed": cfg.seed,
         "data": sorted(data_ids),
         "norm": [norm["mode"], norm["mean"], norm["scale"]],
+        **cfg.loss_settings(),
     }
     if cfg.loss != "mse":  # only then, so that existing MSE checkpoints keep their id
         key["loss"] = cfg.loss
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+
+def noise_seed(seed: int, epoch: int, rank: int) -> int:
+    """Seed of the global torch RNG for one epoch of one process (a VAE's sampling noise)."""
+    return (seed * 1_000_003 + epoch) * 1_009 + rank
+
+
+def metric_fields(model: nn.Module) -> tuple[str, ...]:
+    """Metric CSV columns of ``model``: :data:`METRIC_FIELDS` and any the model adds."""
+    return METRIC_FIELDS + tuple(getattr(model, "extra_metric_fields", ()))
 
 
 def epoch_permutation(n: int, seed: int, epoch: int) -> torch.Tensor:
@@ -152,14 +168,13 @@ def train(
     device = resolve_device(cfg.device)
     rank, world = process_group()
     torch.manual_seed(cfg.seed)
-    model = build_autoencoder(cfg.architecture).to(device)
+    model = build_autoencoder(cfg.architecture, **cfg.loss_settings()).to(device)
     net: nn.Module = model
     if world > 1:
         if device.type == "cuda":
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
         net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
-    loss_fn = LOSSES[cfg.loss]
     # The whole split lives on the training device (40,000 images of 128x128 are 2.6 GB):
     # no host-to-device copy per batch, no loader processes.
     x_train = torch.from_numpy(np.ascontiguousarray(train_images, dtype=np.float32)).unsqueeze(1).to(device)
@@ -189,25 +204,27 @@ def train(
     for epoch in range(start_epoch, cfg.epochs + 1):
         epoch_start = time.perf_counter()
         net.train()
+        torch.manual_seed(noise_seed(cfg.seed, epoch, rank))  # a resumed epoch draws the same noise
         permutation = epoch_permutation(len(x_train), cfg.seed, epoch).to(device)
         progress = Progress(logger, len(x_train), "images", cfg.log_every_s, what=f"epoch {epoch}: ")
-        total = torch.zeros((), dtype=torch.float64, device=device)  # summed on device: no sync per step
+        sums: dict[str, torch.Tensor] = {}  # per-image loss parts summed on device: no sync per step
         for start in range(0, len(x_train), cfg.batch_size):
             batch = permutation[start : start + cfg.batch_size]
             if len(batch) < world:
                 continue  # a last batch too small to give every process an image
             x = x_train[batch[rank::world]]
-            if world == 1:
-                loss = loss_fn(net(x), x)
-            else:  # this process's share of the whole batch's mean, times world (DDP averages)
-                loss = loss_fn(net(x), x, reduction="sum") * world / (len(batch) * x[0].numel())
+            loss, parts = model.training_loss(x, net, cfg.loss)
+            if world > 1:  # this process's share of the whole batch's mean, times world (DDP averages)
+                loss = loss * (len(x) * world / len(batch))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            total += loss.detach().double() * len(batch) / world
+            for key, value in parts.items():
+                sums[key] = sums.get(key, 0.0) + value.double() * len(x)
             progress.done += len(batch)
             if time.perf_counter() - progress.last >= cfg.log_every_s:
                 progress.update(0, force=True)
+        total = sums.get("mse", torch.zeros((), dtype=torch.float64, device=device))
         if world > 1:
             dist.all_reduce(total)
         seconds = time.perf_counter() - epoch_start
@@ -220,6 +237,7 @@ def train(
             "train_mse": float(total) / len(x_train),
             "test_mse": test_mse,
             "test_mse_image": test_mse * scale**2,
+            **model.test_metrics(x_test, cfg.batch_size, device),
             "seconds": seconds,
             "images_per_second": len(x_train) / seconds,
         }
@@ -235,7 +253,8 @@ def train(
         per_epoch = (time.perf_counter() - run_start) / done
         logger.info(
             f"epoch {epoch}/{cfg.epochs} train_mse {row['train_mse']:.5f} test_mse {row['test_mse']:.5f} "
-            f"{row['images_per_second']:.0f} images/s, {seconds:.1f} s/epoch, "
+            + "".join(f"{k} {row[k]:.6g} " for k in model.extra_metric_fields)
+            + f"{row['images_per_second']:.0f} images/s, {seconds:.1f} s/epoch, "
             f"ETA {format_seconds(per_epoch * (epochs_left - done))}"
         )
         if world > 1:
@@ -276,7 +295,7 @@ def save_model(path: str | Path, cfg: TrainConfig, model: nn.Module, snapshots: 
     buffer = io.BytesIO()  # torch names the zip's root folder after the file: keep it fixed
     torch.save(
         {
-            "config": json.dumps(asdict(cfg)),
+            "config": json.dumps({k: v for k, v in asdict(cfg).items() if v is not None}),
             "normalization": json.dumps(norm),
             "model": model.state_dict(),
             "snapshots": {int(k): v for k, v in snapshots.items()},
@@ -291,7 +310,7 @@ def load_model(path: str | Path, epoch: int | None = None) -> tuple[nn.Module, T
     """``(model in eval mode, config, normalization)``; weights of ``epoch`` if given."""
     blob = torch.load(path, map_location="cpu", weights_only=True)
     cfg = TrainConfig(**json.loads(blob["config"]))
-    model = build_autoencoder(cfg.architecture)
+    model = build_autoencoder(cfg.architecture, **cfg.loss_settings())
     if epoch is None:
         model.load_state_dict(blob["model"])
     elif epoch in blob["snapshots"]:

@@ -21,7 +21,7 @@ import torch.distributed as dist
 from msdl.normalization import normalize, transform
 from msdl.progress import get_logger
 from msdl.shards import load_split, read_manifest
-from msdl.train import TrainConfig, fingerprint, process_group, save_model, train, write_metrics
+from msdl.train import TrainConfig, fingerprint, metric_fields, process_group, save_model, train, write_metrics
 
 
 def train_config(model_config: dict, device: str) -> TrainConfig:
@@ -35,6 +35,8 @@ def train_config(model_config: dict, device: str) -> TrainConfig:
         device=device,
         snapshot_epochs=sorted(model_config["figure_epochs"]),
         loss=model_config.get("loss", "mse"),
+        decoder_sigma=model_config.get("decoder_sigma"),
+        kl_weight=model_config.get("kl_weight"),
     )
 
 
@@ -77,7 +79,7 @@ def run_training(
         scale=normalization["scale"],
     )
     if rank == 0:
-        write_metrics(metrics_path, metrics)
+        write_metrics(metrics_path, metrics, metric_fields(model))
         save_model(model_path, cfg, model, snapshots, normalization)
         logger.info(f"wrote {model_path} and {metrics_path}; final test MSE {metrics[-1]['test_mse']:.5f}")
     return metrics

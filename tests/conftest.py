@@ -72,6 +72,8 @@ TINY["models"] |= {
     "ae_kmc_additive": {"epochs": 1, "figure_epochs": [1], "batch_size": 4},
     "ae_uhcsdb": {"epochs": 2, "figure_epochs": [1, 2], "batch_size": 32},
 }
+# Each VAE as tiny as its AE
+TINY["models"] |= {"v" + name: dict(TINY["models"][name]) for name in list(TINY["models"]) if name.startswith("ae_")}
 # UHCSDB on its stand-in frames, patch counts capped
 TINY["datasets"] |= {
     "uhcsdb_48x64": {"max_train": 96, "max_test": 32, "shard_size": 64},

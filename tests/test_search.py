@@ -26,7 +26,8 @@ from msdl.search import (
 )
 from msdl.search_findings import findings, findings_text, leaderboard, leaderboard_csv
 from msdl.summary import layer_rows
-from msdl.train import LOSSES, TrainConfig, fingerprint
+from msdl.models.autoencoders import LOSSES
+from msdl.train import TrainConfig, fingerprint
 
 REPORT_DEFAULTS = {  # base: (its knobs as the report printed it, its param count in the report's tables)
     "ae_smooth": ("c16-max-nobn-relu", 8801),

@@ -34,20 +34,24 @@ def test_snakefmt_is_clean():
 
 @pytest.mark.parametrize("profile", [None, "profiles/slurm", "profiles/lsf"])
 def test_full_scale_dry_run_on_each_profile(profile):
-    """Full scale, no scheduler needed: 941 jobs.
+    """Full scale, no scheduler needed: 965 jobs.
 
     210 for the synthetic sets and their two AEs (50,000 seeds each in 100 shards);
     511 for the Potts sets (300 shards, 200 downsampled shards, 3 grids, 2 x statistics,
     layer table, training, figures); 97 for localization (8,550 composite SVEs in 90
     shards, statistics, MKS, CPNet, FNO, 3 figure jobs); 13 for UHCSDB up to its
-    checkpoints (patch shards, AE and GAN jobs are counted once curation has run); 12 for
-    the evaluation (scores and latent space of 5 AEs, the GAN's scores, the summary); 98
-    for the architecture search (config.yaml `search`: 2 searches x a 3x2x2x2x2 grid = 96
-    trials, 2 leaderboards)."""
+    checkpoints (patch shards, AE and GAN jobs are counted once curation has run); 14 for
+    the VAEs (layer table, training and figures of vae_smooth, vae_binary, vae_kmc_gg and
+    vae_kmc_additive; vae_uhcsdb's layer table and figures, its training once curation has
+    run); 22 for the evaluation (scores and latent space of 5 AEs and 5 VAEs, the GAN's
+    scores, the summary); 98 for the architecture search (config.yaml `search`: 2
+    searches x a 3x2x2x2x2 grid = 96 trials, 2 leaderboards)."""
     args = ["-n"] + (["--profile", profile] if profile else [])
     out = snakemake(*args).stdout
-    assert job_count(out) == 210 + 511 + 97 + 13 + 12 + 98
+    assert job_count(out) == 210 + 511 + 97 + 13 + 14 + 22 + 98
+    assert re.search(r"^train_autoencoder\s+8$", out, re.M)  # 4 AEs + 4 VAEs (the UHCSDB pair after curation)
     assert re.search(r"^search_trial\s+96$", out, re.M) and re.search(r"^search_leaderboard\s+2$", out, re.M)
+    assert re.search(r"^score_autoencoder\s+10$", out, re.M) and re.search(r"^latent_space\s+10$", out, re.M)
     assert re.search(r"^composite_shard\s+90$", out, re.M)
     assert re.search(r"^potts_shard\s+300$", out, re.M) and re.search(r"^downsample_shard\s+200$", out, re.M)
     assert re.search(r"^gaussian_random_field_shard\s+100$", out, re.M)
@@ -59,7 +63,7 @@ def test_lsf_profile_puts_training_on_a_gpu_queue():
     blocks = out.split("\nrule ")
     train = [b for b in blocks if b.startswith("train_autoencoder:")]
     shard = [b for b in blocks if b.startswith("gaussian_random_field_shard:")]
-    assert len(train) == 4 and shard
+    assert len(train) == 8 and shard  # 4 AEs + 4 VAEs (the UHCSDB pair comes after curation)
     for block in train:
         assert "lsf_queue=rhel7G" in block and "lsf_extra=-gpu num=1:mode=exclusive_process" in block
     assert "lsf_queue=rhel7F" in shard[0] and "-gpu" not in shard[0]
@@ -94,7 +98,12 @@ def test_tiny_end_to_end_run(tmp_path):
 
     assert "Total params: 8,801" in (results / "models/ae_smooth/layers.txt").read_text()
     assert "Total params: 15,833" in (results / "models/ae_binary/layers.txt").read_text()
-    for model in ("ae_smooth", "ae_binary"):
+    assert "Total params: 8,945" in (results / "models/vae_smooth/layers.txt").read_text()
+    assert "Total params: 17,945" in (results / "models/vae_binary/layers.txt").read_text()
+    for model in ("ae_smooth", "ae_binary", "vae_smooth", "vae_binary"):
+        header = (results / f"models/{model}/metrics.csv").read_text().splitlines()[0]
+        extra = ",test_elbo,test_kl" if model.startswith("vae_") else ""
+        assert header == "epoch,train_mse,test_mse,test_mse_image" + extra
         rows = read_metrics(results / f"models/{model}/metrics.csv")
         assert [r["epoch"] for r in rows] == [1, 2] and all(np.isfinite(r["test_mse"]) for r in rows)
         log = (results / f"logs/models/{model}/train.log").read_text()
@@ -113,6 +122,8 @@ def test_tiny_end_to_end_run(tmp_path):
     assert load_shard(results / "datasets/kmc_additive_128/train/shard-0000.npy")[0].shape == (4, 128, 128)
     assert "Total params: 8,793" in (results / "models/ae_kmc_gg/layers.txt").read_text()
     assert "Total params: 14,847" in (results / "models/ae_kmc_additive/layers.txt").read_text()
+    for model in ("vae_kmc_gg", "vae_kmc_additive"):
+        assert [r["epoch"] for r in read_metrics(results / f"models/{model}/metrics.csv")] == [1]
     for name in ("kmc_grain_growth", "kmc_additive", "kmc_weld"):
         with Image.open(results / f"figures/microstructure_grid_{name}.png") as img:
             assert np.asarray(img.convert("L")).std() > 10
@@ -193,6 +204,8 @@ def check_uhcsdb_outputs(results):
     assert rescaled.size == (1290, 968)  # 982X -> 1964X: the rescaled image is saved, not the original
     assert "Total params: 5,855" in (results / "models/ae_uhcsdb/layers.txt").read_text()
     assert [r["epoch"] for r in read_metrics(results / "models/ae_uhcsdb/metrics.csv")] == [1, 2]
+    vae = read_metrics(results / "models/vae_uhcsdb/metrics.csv")
+    assert [r["epoch"] for r in vae] == [1, 2] and all(r["test_kl"] > 0 and np.isfinite(r["test_elbo"]) for r in vae)
     gan = read_gan_metrics(results / "models/dcgan_uhcsdb/gan_metrics.csv")
     assert [r["epoch"] for r in gan] == [1, 2] and all(0 < r["diversity_ratio"] < 5 for r in gan)
     for fig in ("dcgan_uhcsdb_samples", "dcgan_uhcsdb_curves", "ae_uhcsdb_reconstructions"):

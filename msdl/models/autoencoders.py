@@ -17,8 +17,19 @@ import torch
 from torch import nn
 
 
+# Training losses by config name (the architecture search turns this knob).
+LOSSES = {"mse": nn.functional.mse_loss, "l1": nn.functional.l1_loss}
+
+
 class Autoencoder(nn.Module):
-    """An encoder/decoder pair with the latent tensor between them."""
+    """An encoder/decoder pair with the latent tensor between them.
+
+    ``variational`` is False here and True for :class:`msdl.models.vae.VariationalAutoencoder`;
+    ``extra_metric_fields`` are the metric columns :meth:`test_metrics` adds (none for an AE).
+    """
+
+    variational = False
+    extra_metric_fields: tuple[str, ...] = ()
 
     def __init__(self, encoder: nn.Sequential, decoder: nn.Sequential, image_size: tuple[int, int]):
         super().__init__()
@@ -34,6 +45,23 @@ class Autoencoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(x))
+
+    def training_loss(self, x: torch.Tensor, forward: nn.Module | None = None, loss: str = "mse") -> tuple[torch.Tensor, dict]:
+        """``(loss, {"mse": MSE detached})`` of a batch ``(N, 1, H, W)``; ``loss`` a key of
+        :data:`LOSSES` (the report's MSE by default; the architecture search also tries L1).
+
+        ``forward`` is the module to run (this model's DDP wrapper when data parallel).
+        """
+        if loss not in LOSSES:
+            raise ValueError(f"loss {loss!r}: use one of {sorted(LOSSES)}")
+        out = (forward or self)(x)
+        value = LOSSES[loss](out, x)
+        mse = value.detach() if loss == "mse" else nn.functional.mse_loss(out.detach(), x)
+        return value, {"mse": mse}
+
+    def test_metrics(self, images: torch.Tensor, batch_size: int, device: torch.device) -> dict:
+        """Metrics beyond the test MSE (columns :attr:`extra_metric_fields`): none for an AE."""
+        return {}
 
     @torch.no_grad()
     def latent_shape(self) -> tuple[int, ...]:
@@ -147,17 +175,19 @@ def ae_uhcsdb() -> Autoencoder:
 ARCHITECTURES = {"ae_smooth": ae_smooth, "ae_binary": ae_binary, "ae_uhcsdb": ae_uhcsdb}
 
 
-def build_autoencoder(architecture: str) -> Autoencoder:
+def build_autoencoder(architecture: str, **loss) -> Autoencoder:
     """A fresh autoencoder by its config name; a clear error for an unknown one.
 
     ``base/knobs`` names (``ae_binary/c16-avg-nobn-relu``) are architecture-search trials
-    of a base architecture (msdl/models/trial.py).
+    of a base architecture (msdl/models/trial.py). ``loss`` (``decoder_sigma``,
+    ``kl_weight``) is for the VAEs only.
     """
+    if loss and not architecture.startswith("vae_"):
+        raise ValueError(f"architecture {architecture!r} is not variational: it takes no {sorted(loss)}")
     if "/" in architecture:
         from msdl.models.trial import build_trial_architecture  # the trial module imports this one
 
         return build_trial_architecture(architecture)
-    try:
-        return ARCHITECTURES[architecture]()
-    except KeyError:
-        raise ValueError(f"unknown architecture {architecture!r}; known: {sorted(ARCHITECTURES)}") from None
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {architecture!r}; known: {sorted(ARCHITECTURES)}")
+    return ARCHITECTURES[architecture](**loss)
