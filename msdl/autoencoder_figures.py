@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from msdl import figures
-from msdl.latent import decode, encode, fit_gaussian, reconstruct, sample_gaussian, sample_prior
+from msdl.latent import decode, reconstruct, sample_decoder_latents
 from msdl.normalization import denormalize, normalize
 from msdl.shards import load_split
 from msdl.train import load_model, read_metrics
@@ -48,11 +48,7 @@ def autoencoder_figures(
         recon = reconstruct(model, shown_norm)
         errors[epoch] = float(np.mean((recon - shown_norm) ** 2))
         recons[epoch] = np.clip(denormalize(recon, norm), 0.0, 1.0)
-        if variational:
-            latents = sample_prior(model, settings["latent_samples"], seed=settings["seed"])
-        else:
-            mean, cov = fit_gaussian(encode(model, fit_images))
-            latents = sample_gaussian(mean, cov, settings["latent_samples"], seed=settings["seed"])
+        latents = sample_decoder_latents(model, fit_images, settings["latent_samples"], seed=settings["seed"])
         samples[epoch] = np.clip(denormalize(decode(model, latents), norm), 0.0, 1.0)
 
     seeds = f"test seeds {test_seeds[0]}..{test_seeds[len(shown) - 1]}"

@@ -21,6 +21,7 @@ from msdl.latent import (
     reconstruct,
     sample_gaussian,
     sample_nearest_jitter,
+    sample_decoder_latents,
     sample_prior,
     sample_uniform_box,
 )
@@ -43,15 +44,6 @@ def _judge(train_shards: list[str], test_shards: list[str], settings: Statistics
     return Judge(reference, train.astype(np.float32), settings, evaluation["seed"]), train, reference
 
 
-def _decoder_samples(model, fit_latents: np.ndarray, n: int, seed: int) -> np.ndarray:
-    """Decoder samples the way the figures draw them: the prior for a VAE, else a
-    Gaussian fit to encoded training images (normalized units)."""
-    if getattr(model, "variational", False):
-        return decode(model, sample_prior(fit_latents.shape[1], n, seed))
-    mean, cov = fit_gaussian(fit_latents)
-    return decode(model, sample_gaussian(mean, cov, n, seed))
-
-
 def score_autoencoder(
     name: str,
     model_path: str,
@@ -72,7 +64,7 @@ def score_autoencoder(
     for epoch in cfg.snapshot_epochs:
         model, _, _ = load_model(model_path, epoch)
         sets[(epoch, "reconstructions")] = _images(denormalize(reconstruct(model, normalize(reference, norm)), norm))
-        samples = _decoder_samples(model, encode(model, fit), evaluation["images"], evaluation["seed"])
+        samples = decode(model, sample_decoder_latents(model, fit, evaluation["images"], evaluation["seed"]))
         sets[(epoch, "decoder_samples")] = _images(denormalize(samples, norm))
         logger.info(f"{name} epoch {epoch}: scored")
     rows = score_rows(judge, sets)
@@ -127,7 +119,7 @@ def latent_space(
         "nearest_jitter": sample_nearest_jitter(fit, n, seed, evaluation["jitter"]),
     }
     if getattr(model, "variational", False):
-        schemes["prior"] = sample_prior(fit.shape[1], n, seed)
+        schemes["prior"] = sample_prior(model, n, seed)
     rows = score_rows(judge, {("", scheme): _images(denormalize(decode(model, z), norm)) for scheme, z in schemes.items()})
     write_scores(out_csv, rows, judge.fields)
     for row in rows:

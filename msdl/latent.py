@@ -50,6 +50,15 @@ def sample_prior(model: Autoencoder, n: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((n, dim))
 
 
+def sample_decoder_latents(model: Autoencoder, fit_images: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """The latents the figures and scores decode: ``n`` draws ``(n, D)`` from a VAE's prior,
+    or, for an AE, from a Gaussian fit to the encodings of ``fit_images`` (normalized ``(N, H, W)``)."""
+    if getattr(model, "variational", False):
+        return sample_prior(model, n, seed)
+    mean, cov = fit_gaussian(encode(model, fit_images))
+    return sample_gaussian(mean, cov, n, seed)
+
+
 @torch.no_grad()
 def decode(model: Autoencoder, latents: np.ndarray) -> np.ndarray:
     """Decode flat latents ``(n, D)`` into normalized images ``(n, H, W)``."""
@@ -81,11 +90,6 @@ def sample_nearest_jitter(latents: np.ndarray, n: int, seed: int, scale: float) 
     rng = np.random.default_rng(seed)
     anchors = latents[rng.integers(0, len(latents), n)]
     return anchors + rng.standard_normal(anchors.shape) * scale * latents.std(axis=0)
-
-
-def sample_prior(dim: int, n: int, seed: int) -> np.ndarray:
-    """``n`` draws ``(n, dim)`` from the VAE prior N(0, I)."""
-    return np.random.default_rng(seed).standard_normal((n, dim))
 
 
 def interpolate(z0: np.ndarray, z1: np.ndarray, steps: int, kind: str, center: np.ndarray | None = None) -> np.ndarray:
