@@ -27,7 +27,7 @@ import numpy as np
 from numba import njit, prange
 
 from msdl.potts.lattice import EDGE, NEIGHBOURS, SUBLATTICES
-from msdl.potts.rng import _C1, _C2, _GOLDEN, MASK32, mix32
+from msdl.potts.rng import _GOLDEN, MASK32, mix32
 
 _SUB = np.array(SUBLATTICES, dtype=np.int64)  # (4, 2): (a, b) of each sublattice
 _NBR = np.array(NEIGHBOURS, dtype=np.int64)  # (8, 2): (dy, dx) in proposal order
@@ -35,17 +35,8 @@ _INV_2_24 = np.float32(1.0 / (1 << 24))
 _MELT_SALT = 0x3C6EF372
 
 
-@njit(cache=True, inline="always")
-def _mix32(x):
-    """:func:`msdl.potts.rng.mix32` on an int64 below 2**32 (products stay below 2**63)."""
-    x = x & MASK32
-    x = x ^ (x >> 16)
-    x = (x * _C1) & MASK32
-    x = x ^ (x >> 15)
-    x = (x * _C2) & MASK32
-    x = x ^ (x >> 16)
-    x = (x * _C1) & MASK32
-    return x ^ (x >> 15)
+# :func:`msdl.potts.rng.mix32` itself, compiled: int64 below 2**32, products below 2**63.
+_mix32 = njit(cache=True, inline="always")(mix32)
 
 
 def site_hash_grid(height: int, width: int) -> np.ndarray:
