@@ -121,11 +121,13 @@ def dataset_image_size(config: dict, name: str) -> tuple[int, int] | None:
 
 
 def search_errors(config: dict) -> list[str]:
-    """Each architecture search names an existing dataset of its base's image size."""
+    """Each enabled architecture search names an existing dataset of its base's image size."""
     from msdl.search import BASE_IMAGE_SIZE
 
     errors = []
     for name, search in (config.get("search") or {}).items():
+        if not search.get("enabled", True):
+            continue
         key = f"search.{name}"
         if search["dataset"] not in config["datasets"]:
             errors.append(f"{key}.dataset: no dataset named {search['dataset']!r} (have {sorted(config['datasets'])})")

@@ -19,7 +19,11 @@ from msdl.shards import load_shard
 pytestmark = pytest.mark.slow
 
 # ten shards of 12 seeds, run one job at a time so that the kill lands mid-DAG
-MANY_SHARDS = {"datasets": {"synthetic_smooth": {"image_size": [256, 256], "seeds": {"n_train": 96, "n_test": 24}, "shard_size": 12}}}
+# (256x256 images: no 128x128 network, e.g. the binary architecture search, can read them; off)
+MANY_SHARDS = {
+    "datasets": {"synthetic_smooth": {"image_size": [256, 256], "seeds": {"n_train": 96, "n_test": 24}, "shard_size": 12}},
+    "search": {"binary": {"enabled": False}},
+}
 
 
 def _finished_shards(results):

@@ -126,7 +126,11 @@ def test_scancelled_training_job_is_retried_and_resumes(tmp_path, slurm_cluster)
     assert (remote / "models/ae_smooth/metrics.csv").read_bytes() == (local / "models/ae_smooth/metrics.csv").read_bytes()
 
 
-SLOW_SHARDS = {"datasets": {"synthetic_smooth": {"image_size": [512, 512], "seeds": {"n_train": 200}, "shard_size": 200}}}
+# (512x512 images: no 128x128 network, e.g. the binary architecture search, can read them; off)
+SLOW_SHARDS = {
+    "datasets": {"synthetic_smooth": {"image_size": [512, 512], "seeds": {"n_train": 200}, "shard_size": 200}},
+    "search": {"binary": {"enabled": False}},
+}
 
 
 def test_killed_simulation_shard_is_retried_with_the_same_bytes(tmp_path, slurm_cluster):
