@@ -31,7 +31,7 @@ rule score_autoencoder:
         latent_fit_images=config["figures"]["latent_fit_images"],
         dataset=lambda wc: MODELS[wc.model]["dataset"],
     script:
-        "../../scripts/score_autoencoder.py"
+        "../../scripts/autoencoder_evaluation.py"
 
 
 rule latent_space:
@@ -61,7 +61,7 @@ rule latent_space:
         latent_fit_images=config["figures"]["latent_fit_images"],
         dataset=lambda wc: MODELS[wc.model]["dataset"],
     script:
-        "../../scripts/latent_space.py"
+        "../../scripts/autoencoder_evaluation.py"
 
 
 rule score_gan:
