@@ -31,10 +31,6 @@ from msdl.shards import load_split
 from msdl.train import load_model
 
 
-def _images(images: np.ndarray) -> np.ndarray:
-    return np.clip(images, 0.0, 1.0)
-
-
 def _judge(train_shards: list[str], test_shards: list[str], settings: StatisticsSettings, evaluation: dict) -> tuple[Judge, np.ndarray, np.ndarray]:
     """A judge with the first ``evaluation.images`` test images as reference; also returns
     the train and reference images (float32, [0, 1])."""
@@ -63,9 +59,9 @@ def score_autoencoder(
     sets = {}
     for epoch in cfg.snapshot_epochs:
         model, _, _ = load_model(model_path, epoch)
-        sets[(epoch, "reconstructions")] = _images(denormalize(reconstruct(model, normalize(reference, norm)), norm))
+        sets[(epoch, "reconstructions")] = denormalize(reconstruct(model, normalize(reference, norm)), norm)
         samples = decode(model, sample_decoder_latents(model, fit, evaluation["images"], evaluation["seed"]))
-        sets[(epoch, "decoder_samples")] = _images(denormalize(samples, norm))
+        sets[(epoch, "decoder_samples")] = denormalize(samples, norm)
         logger.info(f"{name} epoch {epoch}: scored")
     rows = score_rows(judge, sets)
     write_scores(out_csv, rows, judge.fields)
@@ -87,7 +83,7 @@ def score_gan(
     """Score the GAN's samples saved at each figure epoch (their count sets the floor's size)."""
     _, samples = load_gan_samples(gan_path)
     judge, _, reference = _judge(train_shards, test_shards, settings, evaluation)
-    rows = score_rows(judge, {(epoch, "gan_samples"): _images(images) for epoch, images in sorted(samples.items())})
+    rows = score_rows(judge, {(epoch, "gan_samples"): images for epoch, images in sorted(samples.items())})
     write_scores(out_csv, rows, judge.fields)
     figures.score_curves(rows, judge.fields, out_png, f"{name}: microstructure statistics vs the real test set ({len(reference)} images)")
     logger.info(f"{name}: scored epochs {sorted(samples)}")
@@ -120,7 +116,7 @@ def latent_space(
     }
     if getattr(model, "variational", False):
         schemes["prior"] = sample_prior(model, n, seed)
-    rows = score_rows(judge, {("", scheme): _images(denormalize(decode(model, z), norm)) for scheme, z in schemes.items()})
+    rows = score_rows(judge, {("", scheme): denormalize(decode(model, z), norm) for scheme, z in schemes.items()})
     write_scores(out_csv, rows, judge.fields)
     for row in rows:
         logger.info(f"{name} {row['set']}: total {row['total']:.4g} (n={row['n']})")
@@ -133,7 +129,7 @@ def latent_space(
         a, b = 2 * p, 2 * p + 1
         for kind in ("linear", "spherical"):
             z = interpolate(ends[a], ends[b], steps, kind, center)
-            decoded = _images(denormalize(decode(model, z), norm))
+            decoded = np.clip(denormalize(decode(model, z), norm), 0.0, 1.0)
             panels[f"pair {p + 1}, {kind}"] = np.concatenate([reference[a : a + 1], decoded, reference[b : b + 1]])
     figures.microstructure_rows(
         panels,

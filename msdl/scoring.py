@@ -122,8 +122,8 @@ class Judge:
 
 
 def score_rows(judge: Judge, sets: dict[tuple[int | str, str], np.ndarray]) -> list[dict]:
-    """One row per generated set ``{(epoch, set name): images}``, each followed by nothing;
-    the floors at every set size used come first (epoch blank, set ``floor``)."""
+    """One row per generated set ``{(epoch, set name): images}`` (clipped to [0, 1] by
+    :func:`describe_set`), after the floors at every set size used (epoch blank, set ``floor``)."""
     rows = []
     for n in sorted({len(images) for images in sets.values()}):
         rows.append({"epoch": "", "set": "floor", "n": n, **judge.floor(n)})
