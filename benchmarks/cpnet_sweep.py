@@ -53,7 +53,9 @@ def main() -> None:
     for g in (3, 5, 7):
         net = CPNet(g, 11).to(args.device).eval()
         t = timed(lambda: cpnet_sweep(net, field), 1 if g == 3 else args.repeats, args.device)
-        print(f"{'CPNet strideGap ' + str(g):<22} {len(sweep_patches(field, g, 11)):>7} {parameter_count(net):>10,} {t:>8.3f} {t / t_fno:>6.1f}x")
+        print(
+            f"{'CPNet strideGap ' + str(g):<22} {len(sweep_patches(field, g, 11)):>7} {parameter_count(net):>10,} {t:>8.3f} {t / t_fno:>6.1f}x"
+        )
     print(f"{'periodic FNO':<22} {1:>7} {parameter_count(fno):>10,} {t_fno:>8.3f} {1:>6.1f}x")
 
 

@@ -54,7 +54,9 @@ def main() -> None:
         peak_full = peak
         print(f"{name:26s} jobs {jobs:6d}   dry run {seconds:6.2f} s (best of {args.repeat})   peak RSS {peak:.2f} GB")
     full, demo = best["full scale (config.yaml)"], best["demo (profiles/local)"]
-    print(f"full/demo dry-run time ratio: {full / demo:.2f}  (goals: full scale under 10 s and 0.5 GB: {'met' if full < 10 and peak_full < 0.5 else 'MISSED'})")
+    print(
+        f"full/demo dry-run time ratio: {full / demo:.2f}  (goals: full scale under 10 s and 0.5 GB: {'met' if full < 10 and peak_full < 0.5 else 'MISSED'})"
+    )
 
 
 if __name__ == "__main__":

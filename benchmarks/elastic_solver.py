@@ -1,6 +1,6 @@
 """Benchmark: seconds per 51^3 SVE of the elastic solver on one core, vs a baseline.
 
-Ours: msdl.elastic (trilinear hexahedra by default; Willot too), matrix-free PCG with the
+Ours: msdl.localization.elastic (trilinear hexahedra by default; Willot too), matrix-free PCG with the
 FFT reference-medium preconditioner, relative equilibrium residual 1e-6.
 Baseline, measured in the same run on the same SVEs: plain numpy/scipy conjugate gradient
 on the Moulinec-Suquet strain operator (de Geus et al. 2017 formulation: solve
@@ -36,8 +36,8 @@ def child(method: str, size: int, n_sve: int, device: str, batch: int) -> dict:
     import torch
 
     sys.path.insert(0, str(ROOT))
-    from msdl.composites import composite, name_of
-    from msdl.elastic import ElasticSetup, solve
+    from msdl.localization.composites import composite, name_of
+    from msdl.localization.elastic import ElasticSetup, solve
 
     torch.set_num_threads(1)
     seeds = [64 * 50 + s * 21 for s in range(n_sve)]  # set 2, mixed filter widths
@@ -54,8 +54,14 @@ def child(method: str, size: int, n_sve: int, device: str, batch: int) -> dict:
             res = solve(stack, setup, device=device)
             torch.cuda.synchronize()
             dt = time.perf_counter() - t
-            return {"method": method, "device": torch.cuda.get_device_name(), "batch": batch, "seconds_per_sve": dt / batch,
-                    "iterations": res.iterations.tolist(), "gpu_peak_mb": torch.cuda.max_memory_allocated() / 2**20}
+            return {
+                "method": method,
+                "device": torch.cuda.get_device_name(),
+                "batch": batch,
+                "seconds_per_sve": dt / batch,
+                "iterations": res.iterations.tolist(),
+                "gpu_peak_mb": torch.cuda.max_memory_allocated() / 2**20,
+            }
         for m in sves:
             t = time.perf_counter()
             res = solve(m, setup)
@@ -64,8 +70,14 @@ def child(method: str, size: int, n_sve: int, device: str, batch: int) -> dict:
     else:
         times, iters = zip(*[moulinec_suquet_cg(m, ElasticSetup()) for m in sves])
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"method": method, "names": [name_of(s) for s in seeds], "seconds": list(times), "iterations": list(iters),
-            "peak_rss_mb": rss1, "rss_before_solve_mb": rss0}
+    return {
+        "method": method,
+        "names": [name_of(s) for s in seeds],
+        "seconds": list(times),
+        "iterations": list(iters),
+        "peak_rss_mb": rss1,
+        "rss_before_solve_mb": rss0,
+    }
 
 
 def moulinec_suquet_cg(phases, setup) -> tuple[float, int]:
@@ -113,8 +125,20 @@ def moulinec_suquet_cg(phases, setup) -> tuple[float, int]:
 
 def run_child(method: str, args) -> dict:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    cmd = [sys.executable, __file__, "--child", method, "--size", str(args.size), "--sves", str(args.sves),
-           "--device", args.device, "--batch", str(args.batch)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        method,
+        "--size",
+        str(args.size),
+        "--sves",
+        str(args.sves),
+        "--device",
+        args.device,
+        "--batch",
+        str(args.batch),
+    ]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"{method} failed:\n{out.stderr[-3000:]}")
@@ -132,22 +156,32 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.child, args.size, args.sves, args.device, args.batch)))
         return
-    print(f"elastic solver benchmark: {args.sves} SVEs of {args.size}^3, E = (1, 50), nu = 0.3, rtol 1e-6, one CPU thread")
+    print(
+        f"elastic solver benchmark: {args.sves} SVEs of {args.size}^3, E = (1, 50), nu = 0.3, rtol 1e-6, one CPU thread"
+    )
     print("(shared machine: other jobs run beside this one; times are noisy, the ratio less so)")
     rows = {m: run_child(m, args) for m in ("trilinear", "willot", "baseline_ms_cg")}
-    print(f"{'method':<16} {'s/SVE (median)':>15} {'first':>7} {'min':>7} {'iterations':>16} {'peak RSS MB':>12} {'RSS pre-solve':>14}")
+    print(
+        f"{'method':<16} {'s/SVE (median)':>15} {'first':>7} {'min':>7} {'iterations':>16} {'peak RSS MB':>12} {'RSS pre-solve':>14}"
+    )
     for m, r in rows.items():
         s = sorted(r["seconds"])
-        print(f"{m:<16} {s[len(s) // 2]:>15.2f} {r['seconds'][0]:>7.2f} {s[0]:>7.2f} {str(r['iterations']):>16} "
-              f"{r['peak_rss_mb']:>12.0f} {r['rss_before_solve_mb']:>14.0f}")
+        print(
+            f"{m:<16} {s[len(s) // 2]:>15.2f} {r['seconds'][0]:>7.2f} {s[0]:>7.2f} {str(r['iterations']):>16} "
+            f"{r['peak_rss_mb']:>12.0f} {r['rss_before_solve_mb']:>14.0f}"
+        )
     med = {m: sorted(r["seconds"])[len(r["seconds"]) // 2] for m, r in rows.items()}
-    print(f"ratio baseline / trilinear (median s/SVE): {med['baseline_ms_cg'] / med['trilinear']:.2f}x faster; "
-          f"goal <= 1.5 s/SVE: {'met' if med['trilinear'] <= 1.5 else 'NOT met'} ({med['trilinear']:.2f} s)")
+    print(
+        f"ratio baseline / trilinear (median s/SVE): {med['baseline_ms_cg'] / med['trilinear']:.2f}x faster; "
+        f"goal <= 1.5 s/SVE: {'met' if med['trilinear'] <= 1.5 else 'NOT met'} ({med['trilinear']:.2f} s)"
+    )
     if args.device == "cuda":
         for m in ("trilinear",):
             r = run_child(m, args)
-            print(f"GPU {r['device']}: batch {r['batch']}, {r['seconds_per_sve']:.3f} s/SVE, iterations {r['iterations']}, "
-                  f"peak GPU memory {r['gpu_peak_mb']:.0f} MB")
+            print(
+                f"GPU {r['device']}: batch {r['batch']}, {r['seconds_per_sve']:.3f} s/SVE, iterations {r['iterations']}, "
+                f"peak GPU memory {r['gpu_peak_mb']:.0f} MB"
+            )
 
 
 if __name__ == "__main__":

@@ -31,11 +31,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from msdl.composites import composite, name_of  # noqa: E402
-from msdl.elastic import ElasticSetup, solve  # noqa: E402
-from msdl.localization_eval import evaluate, fit_mks, iter_sves  # noqa: E402
-from msdl.localization_stats import StatisticsAccumulator  # noqa: E402
-from msdl.localization_train import LocalizationModelConfig, Normalizer, load_fields, predictor, train_localization  # noqa: E402
+from msdl.localization.composites import composite, name_of  # noqa: E402
+from msdl.localization.elastic import ElasticSetup, solve  # noqa: E402
+from msdl.localization.evaluate import evaluate, fit_mks, iter_sves  # noqa: E402
+from msdl.localization.stats import StatisticsAccumulator  # noqa: E402
+from msdl.localization.train import LocalizationModelConfig, Normalizer, load_fields, predictor, train_localization  # noqa: E402
 from msdl.models.localization import CPNet, PeriodicFNO, cpnet_sweep  # noqa: E402
 from msdl.shards import Shard, write_shard  # noqa: E402
 
@@ -85,8 +85,15 @@ def main() -> None:
         res = solve(np.stack(ms[:b]), setup, device=dev)
         sync()
         dt = time.perf_counter() - t
-        report["solver"].append({"batch": b, "seconds_per_sve": dt / b, "iterations_mean": float(res.iterations.mean()),
-                                 "iterations_max": int(res.iterations.max()), "peak_gpu_mb": torch.cuda.max_memory_allocated() / 2**20 if cuda else None})
+        report["solver"].append(
+            {
+                "batch": b,
+                "seconds_per_sve": dt / b,
+                "iterations_mean": float(res.iterations.mean()),
+                "iterations_max": int(res.iterations.max()),
+                "peak_gpu_mb": torch.cuda.max_memory_allocated() / 2**20 if cuda else None,
+            }
+        )
         log.info(f"solver batch {b}: {dt / b:.3f} s/SVE")
     save()
 
@@ -98,12 +105,24 @@ def main() -> None:
         seeds = list(range(seeds_done, min(seeds_done + batch, args.sves)))
         phases = np.stack(pool.map(_micro, seeds))
         res = solve(phases, setup, device=dev)
-        arr = np.stack([phases.astype(np.float32), res.strain_xx.cpu().numpy().astype(np.float32),
-                        res.stress_xx.cpu().numpy().astype(np.float32)], axis=1)
+        arr = np.stack(
+            [
+                phases.astype(np.float32),
+                res.strain_xx.cpu().numpy().astype(np.float32),
+                res.stress_xx.cpu().numpy().astype(np.float32),
+            ],
+            axis=1,
+        )
         shard = Shard("all", len(paths), seeds[0], seeds[-1] + 1)
         p = tmp / f"shard-{len(paths):04d}.npy"
-        write_shard(p, p.with_suffix(".json"), arr, shard, channels=["phase", "strain_xx", "stress_xx"],
-                    names=[name_of(s) for s in seeds])
+        write_shard(
+            p,
+            p.with_suffix(".json"),
+            arr,
+            shard,
+            channels=["phase", "strain_xx", "stress_xx"],
+            names=[name_of(s) for s in seeds],
+        )
         paths.append(p)
         seeds_done = seeds[-1] + 1
         log.info(f"dataset: {seeds_done} SVEs solved, {time.perf_counter() - t0:.0f} s")
@@ -112,8 +131,13 @@ def main() -> None:
     train_paths, test_paths = paths[: n_shards - n_test_shards], paths[n_shards - n_test_shards :]
     n_train = sum(np.load(p, mmap_mode="r").shape[0] for p in train_paths)
     n_test = seeds_done - n_train
-    report["dataset"] = {"n_sve": seeds_done, "n_train": n_train, "n_test": n_test, "seconds": time.perf_counter() - t0,
-                         "seconds_per_sve_incl_generation": (time.perf_counter() - t0) / seeds_done}
+    report["dataset"] = {
+        "n_sve": seeds_done,
+        "n_train": n_train,
+        "n_test": n_test,
+        "seconds": time.perf_counter() - t0,
+        "seconds_per_sve_incl_generation": (time.perf_counter() - t0) / seeds_done,
+    }
     save()
 
     # C: statistics + MKS
@@ -135,7 +159,9 @@ def main() -> None:
     x, y = load_fields(train_paths, norm)
 
     # D: CPNet
-    cfg = LocalizationModelConfig("cpnet", epochs=1000, batch_size=64, learning_rate=1e-3, stride_gap=7, patch=11, patches_per_sve=64)
+    cfg = LocalizationModelConfig(
+        "cpnet", epochs=1000, batch_size=64, learning_rate=1e-3, stride_gap=7, patch=11, patches_per_sve=64
+    )
     t = time.perf_counter()
     model, hist = train_localization(cfg, x, y, "/tmp/cpnet.pt", log, dev, max_seconds=args.cpnet_seconds)
     m = evaluate(predictor(model, cfg, norm, dev), test_paths, METRICS, out / "examples_cpnet.npz", log)
@@ -145,9 +171,13 @@ def main() -> None:
     log.info(f"CPNet: {m}")
 
     # E: FNO
-    cfg_f = LocalizationModelConfig("periodic_fno", epochs=1000, batch_size=4, learning_rate=1e-3, width=16, modes=8, layers=4)
+    cfg_f = LocalizationModelConfig(
+        "periodic_fno", epochs=1000, batch_size=4, learning_rate=1e-3, width=16, modes=8, layers=4
+    )
     t = time.perf_counter()
-    model_f, hist_f = train_localization(cfg_f, x.to(dev), y.to(dev), "/tmp/fno.pt", log, dev, max_seconds=args.fno_seconds)
+    model_f, hist_f = train_localization(
+        cfg_f, x.to(dev), y.to(dev), "/tmp/fno.pt", log, dev, max_seconds=args.fno_seconds
+    )
     m = evaluate(predictor(model_f, cfg_f, norm, dev), test_paths, METRICS, out / "examples_fno.npz", log)
     m.update(train_seconds=time.perf_counter() - t, epochs=len(hist_f), final_train_mse=hist_f[-1]["train_mse"])
     report["periodic_fno"] = m

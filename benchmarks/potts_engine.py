@@ -41,8 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from msdl.potts import grain_growth  # noqa: E402
-from msdl.potts.datasets import builtin_spins  # noqa: E402
 from msdl.potts.grains import grain_count  # noqa: E402
+from msdl.potts.jobs import builtin_spins  # noqa: E402
 from msdl.potts.spparks import SpparksCommand, run_spparks  # noqa: E402
 
 DECKS = {"gg": "kmc_grain_growth", "am": "kmc_additive", "weld": "kmc_weld"}
@@ -82,8 +82,13 @@ def one_deck(deck: str, batch: int, device: str, threads: int, kernel: str) -> d
         else (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base_rss) / 1024
     )
     return {
-        "deck": deck, "kernel": kernel, "batch": batch, "s_per_sample": seconds / batch,
-        "cpu_s_per_sample": cpu_seconds / batch, "memory_mb": memory, "shape": list(spins.shape),
+        "deck": deck,
+        "kernel": kernel,
+        "batch": batch,
+        "s_per_sample": seconds / batch,
+        "cpu_s_per_sample": cpu_seconds / batch,
+        "memory_mb": memory,
+        "shape": list(spins.shape),
     }
 
 
@@ -101,7 +106,9 @@ def calibrate(n_seeds: int, device: str, threads: int, kinetics: Path = KINETICS
     model = grain_growth.GrainGrowth.from_config(datasets()["kmc_grain_growth"])
     start = time.perf_counter()
     out = grain_growth.simulate(model, list(range(1, n_seeds + 1)), device, times=[100.0, 300.0, 1500.0])
-    print(f"\ncalibration: {grain_growth.MCS_PER_TIME} Metropolis sweeps per SPPARKS time unit, {n_seeds} seeds ({time.perf_counter() - start:.0f} s)")
+    print(
+        f"\ncalibration: {grain_growth.MCS_PER_TIME} Metropolis sweeps per SPPARKS time unit, {n_seeds} seeds ({time.perf_counter() - start:.0f} s)"
+    )
     print(f"{'t':>6} {'builtin mean grains':>20} {'sd':>6} {'SPPARKS mean (3 seeds)':>23} {'difference':>11}")
     worst = 0.0
     for t, spins in out.items():

@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from msdl.config import dataset_shards  # noqa: E402
 from msdl.progress import get_logger  # noqa: E402
-from msdl.synthetic import binary_images, smooth_images  # noqa: E402
-from msdl.train import TrainConfig, train  # noqa: E402
+from msdl.synthetic.fields import binary_images, smooth_images  # noqa: E402
+from msdl.training.autoencoder import TrainConfig, train  # noqa: E402
 
 
 def main() -> None:
@@ -41,7 +41,9 @@ def main() -> None:
 
     smooth_cfg = config["datasets"]["synthetic_smooth"]
     start = time.perf_counter()
-    smooth = smooth_images("bench", range(args.images), tuple(smooth_cfg["image_size"]), np.array(smooth_cfg["covariance"]))
+    smooth = smooth_images(
+        "bench", range(args.images), tuple(smooth_cfg["image_size"]), np.array(smooth_cfg["covariance"])
+    )
     per_smooth = (time.perf_counter() - start) / args.images
     start = time.perf_counter()
     binary = binary_images(smooth, 0.5)
@@ -57,7 +59,9 @@ def main() -> None:
     for name, model in config["models"].items():
         data = smooth if model["architecture"] == "ae_smooth" else binary.astype(np.float32)
         x = (np.resize(data, (args.train_images, *data.shape[1:])) - 0.5) / 0.5
-        cfg = TrainConfig(model["architecture"], 2, model["batch_size"], model["learning_rate"], device="cpu", log_every_s=1e9)
+        cfg = TrainConfig(
+            model["architecture"], 2, model["batch_size"], model["learning_rate"], device="cpu", log_every_s=1e9
+        )
         with tempfile.TemporaryDirectory() as state:
             start = time.perf_counter()
             train(cfg, x, x[: args.train_images // 4], state, "bench", logger)
@@ -75,7 +79,9 @@ def main() -> None:
         for name, model in config["models"].items():
             split = config["datasets"]["synthetic_smooth"]["seeds"]
             hours = model["epochs"] * (split["n_train"] + split["n_test"]) / args.gpu_images_per_second / 3600
-            print(f"train_autoencoder {name} on GPU at {args.gpu_images_per_second:.0f} images/s: {hours:.2f} GPU-hours")
+            print(
+                f"train_autoencoder {name} on GPU at {args.gpu_images_per_second:.0f} images/s: {hours:.2f} GPU-hours"
+            )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Benchmark: msdl.statistics.describe on a whole image set against a per-image loop.
+"""Benchmark: msdl.evaluation.statistics.describe on a whole image set against a per-image loop.
 
 Workloads (default 1,000 images of 128 x 128):
 - phase, periodic: grayscale synthetic microstructures (report section 2.1 smooth images,
@@ -28,9 +28,9 @@ from scipy.spatial import cKDTree
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from msdl import statistics as st  # noqa: E402
+from msdl.evaluation import statistics as st  # noqa: E402
 from msdl.potts.render import boundary_image  # noqa: E402
-from msdl.synthetic import smooth_images  # noqa: E402
+from msdl.synthetic.fields import smooth_images  # noqa: E402
 
 
 def grain_images(n: int, size: int, n_grains: int = 40) -> np.ndarray:

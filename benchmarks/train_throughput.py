@@ -1,7 +1,7 @@
 """Benchmark: autoencoder training throughput, CPU against CUDA (when present).
 
 Generates a small synthetic dataset with the workflow's own generator, then trains each
-autoencoder for a few epochs with the workflow's own loop (``msdl.train.train``), once
+autoencoder for a few epochs with the workflow's own loop (``msdl.training.autoencoder.train``), once
 per device, and prints images/s per device, the CUDA/CPU ratio, and the test MSE each
 reached (the two should agree to within training noise). ``--device auto`` is also
 resolved and printed, to show what a training rule would pick on this machine.
@@ -22,10 +22,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from msdl.device import resolve_device  # noqa: E402
 from msdl.normalization import normalize, transform  # noqa: E402
 from msdl.progress import get_logger  # noqa: E402
-from msdl.synthetic import binary_images, smooth_images  # noqa: E402
-from msdl.train import TrainConfig, resolve_device, train  # noqa: E402
+from msdl.synthetic.fields import binary_images, smooth_images  # noqa: E402
+from msdl.training.autoencoder import TrainConfig, train  # noqa: E402
 
 
 def main() -> None:
@@ -49,7 +50,9 @@ def main() -> None:
     logger = get_logger("benchmark")
     for architecture, images in data.items():
         mean, std = float(images[: args.train].mean()), float(images[: args.train].std())
-        norm = transform({"mean": mean, "std": std, "max_abs_deviation": float(np.abs(images - mean).max())}, "symmetric_range")
+        norm = transform(
+            {"mean": mean, "std": std, "max_abs_deviation": float(np.abs(images - mean).max())}, "symmetric_range"
+        )
         x = normalize(images, norm)
         rates = {}
         for device in devices:

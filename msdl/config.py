@@ -56,20 +56,24 @@ def semantic_errors(config: dict) -> list[str]:
             if source is None:
                 errors.append(f"{key}.source: no dataset named {ds['source']!r} (have {sorted(datasets)})")
             elif source["generator"] != "gaussian_random_field":
-                errors.append(f"{key}.source: {ds['source']!r} is a {source['generator']} dataset; it must be a gaussian_random_field")
+                errors.append(
+                    f"{key}.source: {ds['source']!r} is a {source['generator']} dataset; it must be a gaussian_random_field"
+                )
         elif ds["generator"] == "downsample":
             source = datasets.get(ds["source"])
             if source is None:
                 errors.append(f"{key}.source: no dataset named {ds['source']!r} (have {sorted(datasets)})")
             elif source["generator"] not in ("potts_grain_growth", "am_ellipsoid", "potts_weld"):
-                errors.append(f"{key}.source: {ds['source']!r} is a {source['generator']} dataset; it must be a Potts dataset")
+                errors.append(
+                    f"{key}.source: {ds['source']!r} is a {source['generator']} dataset; it must be a Potts dataset"
+                )
         if ds.get("engine") == "spparks":
             if ds["seeds"]["first"] < 1:
                 errors.append(f"{key}.seeds.first: SPPARKS needs positive seeds, got first = {ds['seeds']['first']}")
             if "spparks" not in config:
-                errors.append(f"{key}.engine: 'spparks' needs the top-level `spparks` section (executable, mpi_ranks, ...)")
-    errors += localization_errors(config)
-    errors += search_errors(config)
+                errors.append(
+                    f"{key}.engine: 'spparks' needs the top-level `spparks` section (executable, mpi_ranks, ...)"
+                )
     uhcsdb_datasets = [n for n, d in datasets.items() if d["generator"] == "uhcsdb_patches"]
     if uhcsdb_datasets and "uhcsdb" not in config:
         errors.append(f"uhcsdb: missing; datasets {uhcsdb_datasets} need the uhcsdb section")
@@ -120,29 +124,17 @@ def dataset_image_size(config: dict, name: str) -> tuple[int, int] | None:
     return None
 
 
-def search_errors(config: dict) -> list[str]:
-    """Each enabled architecture search names an existing dataset of its base's image size."""
-    from msdl.search import BASE_IMAGE_SIZE
+def validate_config(config: dict, schema: dict | None = None, stage_checks: tuple = ()) -> dict:
+    """Raise :class:`ConfigError` listing every fault; return ``config`` when valid.
 
-    errors = []
-    for name, search in (config.get("search") or {}).items():
-        if not search.get("enabled", True):
-            continue
-        key = f"search.{name}"
-        if search["dataset"] not in config["datasets"]:
-            errors.append(f"{key}.dataset: no dataset named {search['dataset']!r} (have {sorted(config['datasets'])})")
-            continue
-        size, wanted = dataset_image_size(config, search["dataset"]), BASE_IMAGE_SIZE[search["base"]]
-        if size != wanted:
-            errors.append(f"{key}.dataset: {search['dataset']!r} has {size} images; base {search['base']} reads {wanted}")
-    return errors
-
-
-def validate_config(config: dict, schema: dict | None = None) -> dict:
-    """Raise :class:`ConfigError` listing every fault; return ``config`` when valid."""
+    ``stage_checks`` are functions ``config -> list of error lines`` that the stages add
+    (:func:`msdl.pipeline.validate_config` passes every stage's).
+    """
     errors = schema_errors(config, schema if schema is not None else load_schema())
     if not errors:
         errors = semantic_errors(config)
+        for check in stage_checks:
+            errors += check(config)
     if errors:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(errors))
     return config
@@ -160,69 +152,3 @@ def dataset_shards(config: dict, name: str) -> list[Shard]:
     ds = generator_dataset(config, name)
     seeds = ds["seeds"]
     return shard_plan(seeds["first"], seeds["n_train"], seeds["n_test"], ds["shard_size"])
-
-
-def localization_errors(config: dict) -> list[str]:
-    """Checks of the ``localization`` section (absent section: nothing to check)."""
-    from msdl.composites import N_NAMES
-
-    errors = []
-    for name, ds in config.get("localization", {}).get("datasets", {}).items():
-        key = f"localization.datasets.{name}"
-        seeds = ds["seeds"]
-        stop = seeds["first"] + seeds["n_train"] + seeds["n_test"]
-        if ds["generator"] == "elastic_composites":
-            lo, hi = ds["volume_fraction"]
-            if not lo <= hi:
-                errors.append(f"{key}.volume_fraction: [{lo}, {hi}] must be [low, high] with low <= high")
-            if stop > N_NAMES:
-                errors.append(f"{key}.seeds: seeds end at {stop - 1} but the M_gaussian naming scheme has {N_NAMES} SVEs (seeds 0..{N_NAMES - 1})")
-    datasets = config.get("localization", {}).get("datasets", {})
-    for name, model in config.get("localization", {}).get("models", {}).items():
-        key = f"localization.models.{name}"
-        if name == "mks":
-            errors.append(f"{key}: the name 'mks' is taken by the first-order MKS baseline")
-        if model["dataset"] not in datasets:
-            errors.append(f"{key}.dataset: no localization dataset named {model['dataset']!r} (have {sorted(datasets)})")
-        if model["architecture"] == "cpnet" and model.get("patch", 11) < model.get("stride_gap", 7):
-            errors.append(f"{key}.patch: {model.get('patch', 11)} is smaller than stride_gap {model.get('stride_gap', 7)}")
-    return errors
-
-
-def localization_shards(config: dict, name: str) -> list[Shard]:
-    """Every shard of a localization dataset."""
-    ds = config["localization"]["datasets"][name]
-    seeds = ds["seeds"]
-    return shard_plan(seeds["first"], seeds["n_train"], seeds["n_test"], ds["shard_size"])
-
-
-def localization_shard_arrays(config: dict, name: str, split: str | None = None) -> list[str]:
-    """The .npy paths of a localization dataset's shards (of one split, or all)."""
-    root = f"{config['results']}/localization/{name}"
-    return [f"{root}/{s.split}/{s.name}.npy" for s in localization_shards(config, name) if split is None or s.split == split]
-
-
-def localization_shard_of(config: dict, name: str, split: str, index: str | int) -> Shard:
-    """The Shard of a wildcard triple; a clear error for one not in the plan."""
-    for s in localization_shards(config, name):
-        if s.split == split and s.index == int(index):
-            return s
-    raise ConfigError(f"localization dataset {name}: no {split} shard {index} in the configured seed range")
-
-
-def localization_targets(config: dict) -> list[str]:
-    """Final outputs of the localization stage (for ``rule all``)."""
-    results = config["results"]
-    out = []
-    loc = config.get("localization", {})
-    predictors = [(name, "mks") for name in loc.get("datasets", {})]
-    predictors += [(m["dataset"], model) for model, m in loc.get("models", {}).items()]
-    for name in loc.get("datasets", {}):
-        out.append(f"{results}/localization/{name}/statistics.json")
-    for name, predictor in predictors:
-        out += [
-            f"{results}/localization/{name}/{predictor}/metrics.json",
-            f"{results}/figures/localization_{name}_{predictor}_parity.png",
-            f"{results}/figures/localization_{name}_{predictor}_slices.png",
-        ]
-    return out

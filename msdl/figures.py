@@ -31,9 +31,10 @@ def mosaic(images: np.ndarray, columns: int, gap: int = 2, fill: float = 1.0) ->
     return out
 
 
-def _save(fig: plt.Figure, path: str | Path) -> None:
+def save_figure(fig: plt.Figure, path: str | Path, dpi: int = 130) -> None:
+    """Write ``fig`` to ``path`` atomically (PNG, ``dpi``) and close it."""
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=130)
+        fig.savefig(tmp, dpi=dpi)
     plt.close(fig)
 
 
@@ -55,7 +56,7 @@ def microstructure_rows(rows: dict[str, np.ndarray], path: str | Path, title: st
                 ax.imshow(images[c], cmap="gray", vmin=vmin, vmax=vmax, interpolation="nearest")
         axes[r, 0].set_title(label, fontsize=9, loc="left")
     fig.suptitle(title, fontsize=10)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def _panel_grid(n_panels: int) -> tuple[int, int]:
@@ -71,9 +72,15 @@ def reconstructions_by_epoch(
     fig, axes = plt.subplots(len(epochs), 1, figsize=(8, 2.3 * len(epochs)), squeeze=False, layout="constrained")
     for i, (ax, epoch) in enumerate(zip(axes[:, 0], epochs)):
         pair = mosaic(np.concatenate([originals, recons[epoch]]), columns=len(originals))
-        _show(ax, pair, f"({string.ascii_lowercase[i % 26]}) Epoch {epoch}: test images (top), reconstructions (bottom)", vmin, vmax)
+        _show(
+            ax,
+            pair,
+            f"({string.ascii_lowercase[i % 26]}) Epoch {epoch}: test images (top), reconstructions (bottom)",
+            vmin,
+            vmax,
+        )
     fig.suptitle(title, fontsize=10)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def samples_by_epoch(samples: dict[int, np.ndarray], path: str | Path, title: str, vmin=0.0, vmax=1.0) -> None:
@@ -86,9 +93,15 @@ def samples_by_epoch(samples: dict[int, np.ndarray], path: str | Path, title: st
     for i, epoch in enumerate(epochs):
         images = samples[epoch]
         side = math.ceil(math.sqrt(len(images)))
-        _show(axes.ravel()[i], mosaic(images, columns=side), f"({string.ascii_lowercase[i % 26]}) Epoch {epoch}", vmin, vmax)
+        _show(
+            axes.ravel()[i],
+            mosaic(images, columns=side),
+            f"({string.ascii_lowercase[i % 26]}) Epoch {epoch}",
+            vmin,
+            vmax,
+        )
     fig.suptitle(title, fontsize=10)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def loss_curves(metrics: dict[str, list[dict]], path: str | Path, title: str = "Training curves") -> None:
@@ -105,20 +118,22 @@ def loss_curves(metrics: dict[str, list[dict]], path: str | Path, title: str = "
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     ax.set_title(title, fontsize=10)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def microstructure_grid(images: np.ndarray, path: str | Path, title: str, columns: int = 3) -> None:
     """Figures 2-3/2-4/2-5: ``(n, H, W)`` images in [0, 1] as a grid (3x3 for 9)."""
     rows = math.ceil(len(images) / columns)
     h, w = images.shape[1:]
-    fig, axes = plt.subplots(rows, columns, figsize=(3.0 * columns, 3.0 * rows * h / w + 0.4), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(3.0 * columns, 3.0 * rows * h / w + 0.4), squeeze=False, layout="constrained"
+    )
     for i, ax in enumerate(axes.ravel()):
         ax.axis("off")
         if i < len(images):
             ax.imshow(images[i], cmap="gray", vmin=0.0, vmax=1.0, interpolation="antialiased")  # 1-px lines
     fig.suptitle(title, fontsize=10)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def score_curves(rows: list[dict], fields: tuple[str, ...], path: str | Path, title: str) -> None:
@@ -130,7 +145,9 @@ def score_curves(rows: list[dict], fields: tuple[str, ...], path: str | Path, ti
     for ax, field in zip(axes[0], shown):
         for i, name in enumerate(sets):
             series = sorted((r["epoch"], r[field], r["n"]) for r in rows if r["set"] == name)
-            ax.plot([s[0] for s in series], [max(s[1], 1e-6) for s in series], "o-", color=f"C{i}", label=name, markersize=3)
+            ax.plot(
+                [s[0] for s in series], [max(s[1], 1e-6) for s in series], "o-", color=f"C{i}", label=name, markersize=3
+            )
         for j, floor in enumerate(r for r in rows if r["set"] == "floor"):
             ax.axhline(max(floor[field], 1e-6), color="0.4", linestyle=("--", ":", "-.")[j % 3], linewidth=1,
                        label=f"floor: real train, n={floor['n']}")  # fmt: skip
@@ -141,7 +158,7 @@ def score_curves(rows: list[dict], fields: tuple[str, ...], path: str | Path, ti
     axes[0, 0].set_ylabel("distance to the real test set")
     axes[0, 0].legend(fontsize=7)
     fig.suptitle(title, fontsize=10)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def score_bars(rows: list[dict], path: str | Path, title: str) -> None:
@@ -158,4 +175,4 @@ def score_bars(rows: list[dict], path: str | Path, title: str) -> None:
     ax.set_xlabel("total score / floor (real train vs real test at the same set size)")
     ax.set_title(title, fontsize=10)
     ax.grid(True, axis="x", which="both", alpha=0.3)
-    _save(fig, path)
+    save_figure(fig, path)

@@ -82,7 +82,9 @@ def shard_paths(root: str | Path, split: str, index: int) -> tuple[Path, Path]:
     return base.with_suffix(".npy"), base.with_suffix(".json")
 
 
-def write_shard(array_path: str | Path, manifest_path: str | Path, array: np.ndarray, shard: Shard, **provenance) -> dict:
+def write_shard(
+    array_path: str | Path, manifest_path: str | Path, array: np.ndarray, shard: Shard, **provenance
+) -> dict:
     """Write ``array`` (first axis = the shard's seeds) and its manifest, each atomically.
 
     Returns the manifest. ``provenance`` (dataset name, generator parameters, ...) is

@@ -8,9 +8,9 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this chec
 
 import torch  # noqa: E402
 
-from msdl.evaluation import latent_space, score_autoencoder  # noqa: E402
+from msdl.evaluation.jobs import latent_space, score_autoencoder  # noqa: E402
+from msdl.evaluation.scoring import statistics_settings  # noqa: E402
 from msdl.progress import get_logger  # noqa: E402
-from msdl.scoring import statistics_settings  # noqa: E402
 
 sm = snakemake  # noqa: F821
 torch.set_num_threads(sm.threads)

@@ -7,8 +7,8 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this chec
 
 import torch  # noqa: E402
 
-from msdl.autoencoder_figures import autoencoder_figures  # noqa: E402
 from msdl.progress import get_logger  # noqa: E402
+from msdl.training.figures import autoencoder_figures  # noqa: E402
 
 sm = snakemake  # noqa: F821
 torch.set_num_threads(sm.threads)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
 
-from msdl.potts.datasets import downsample_shard  # noqa: E402
+from msdl.potts.jobs import downsample_shard  # noqa: E402
 from msdl.progress import get_logger  # noqa: E402
 
 sm = snakemake  # noqa: F821

@@ -5,8 +5,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
 
-from msdl.gan_job import gan_figures  # noqa: E402
 from msdl.progress import get_logger  # noqa: E402
+from msdl.training.figures import gan_figures  # noqa: E402
 
 sm = snakemake  # noqa: F821
 gan_figures(sm.wildcards.gan, sm.input.model, sm.input.metrics, sm.params.label, sm.output.samples, sm.output.curves)

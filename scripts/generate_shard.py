@@ -5,8 +5,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
 
-from msdl.datasets import generate_gaussian_shard  # noqa: E402
 from msdl.progress import get_logger  # noqa: E402
+from msdl.synthetic.jobs import generate_gaussian_shard  # noqa: E402
 
 sm = snakemake  # noqa: F821
 generate_gaussian_shard(

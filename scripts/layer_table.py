@@ -6,9 +6,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
 
 from msdl.io import write_text  # noqa: E402
-from msdl.models import build_autoencoder  # noqa: E402
+from msdl.models.registry import build_autoencoder  # noqa: E402
+from msdl.models.summary import layer_table  # noqa: E402
 from msdl.progress import get_logger  # noqa: E402
-from msdl.summary import layer_table  # noqa: E402
 
 sm = snakemake  # noqa: F821
 model = build_autoencoder(sm.params.architecture)

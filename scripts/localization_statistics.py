@@ -6,8 +6,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
 
 from msdl.io import write_json  # noqa: E402
-from msdl.localization_eval import count_sves, iter_sves  # noqa: E402
-from msdl.localization_stats import StatisticsAccumulator  # noqa: E402
+from msdl.localization.evaluate import count_sves, iter_sves  # noqa: E402
+from msdl.localization.stats import StatisticsAccumulator  # noqa: E402
 from msdl.progress import Progress, get_logger  # noqa: E402
 
 sm = snakemake  # noqa: F821

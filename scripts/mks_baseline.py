@@ -7,7 +7,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
 
 from msdl.io import atomic_path, write_json  # noqa: E402
-from msdl.localization_eval import count_sves, evaluate, fit_mks  # noqa: E402
+from msdl.localization.evaluate import count_sves, evaluate, fit_mks  # noqa: E402
 from msdl.progress import get_logger  # noqa: E402
 
 sm = snakemake  # noqa: F821

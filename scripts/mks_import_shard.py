@@ -5,11 +5,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
 
-from msdl.localization_data import import_mks_shard  # noqa: E402
+from msdl.localization.data import import_mks_shard  # noqa: E402
 from msdl.progress import get_logger  # noqa: E402
 
 sm = snakemake  # noqa: F821
 import_mks_shard(
-    sm.wildcards.composite, sm.params.dataset, sm.params.shard, sm.output.array, sm.output.manifest,
+    sm.wildcards.composite,
+    sm.params.dataset,
+    sm.params.shard,
+    sm.output.array,
+    sm.output.manifest,
     get_logger("mks_import", sm.log[0]),
 )

@@ -7,10 +7,10 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this chec
 
 import torch  # noqa: E402
 
-from msdl.potts.datasets import generate_potts_shard  # noqa: E402
+from msdl.device import resolve_device  # noqa: E402
+from msdl.potts.jobs import generate_potts_shard  # noqa: E402
 from msdl.potts.numba_kernels import set_threads  # noqa: E402
 from msdl.progress import get_logger  # noqa: E402
-from msdl.train import resolve_device  # noqa: E402
 
 sm = snakemake  # noqa: F821
 torch.set_num_threads(sm.threads)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
 
-from msdl.search_job import run_leaderboard  # noqa: E402
+from msdl.search.jobs import run_leaderboard  # noqa: E402
 
 sm = snakemake  # noqa: F821
 run_leaderboard(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
 
-from msdl.training_job import launch_training  # noqa: E402
+from msdl.training.jobs import launch_training  # noqa: E402
 
 sm = snakemake  # noqa: F821
 launch_training(

@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
 
-from msdl.gan_job import run_gan_training  # noqa: E402
+from msdl.training.jobs import run_gan_training  # noqa: E402
 
 sm = snakemake  # noqa: F821
 run_gan_training(

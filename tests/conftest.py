@@ -59,13 +59,40 @@ TINY = {
 # The Potts sets shrunk to seconds: small lattices, short runs (physics of the demo and
 # of full scale are tested in tests/test_potts_*.py).
 TINY["datasets"] |= {
-    "kmc_grain_growth": {"seeds": {"n_train": 4, "n_test": 2}, "shard_size": 4, "sites": [32, 32], "time": 20, "image_size": [64, 64]},
-    "kmc_additive": {"seeds": {"n_train": 4, "n_test": 2}, "shard_size": 4, "sites": [40, 30], "image_size": [80, 80],
-                     "melt_pool": {"spot_width": 10, "melt_tail_length": 10, "melt_depth": 3, "cap_height": 3, "haz": 14,
-                                   "tail_haz": 16, "depth_haz": 5, "cap_haz": 5, "exp_factor": 0.1},
-                     "scan": {"speed": 20, "hatch": 15, "offset": [-10.0, 0.0]}},
-    "kmc_weld": {"seeds": {"n_train": 1, "n_test": 2}, "shard_size": 2, "sites": [40, 40], "time": 5, "image_size": [80, 80],
-                 "crop_columns": [10, 70], "pool": {"yp": 0, "alpha": 0.75, "beta": 0.5, "velocity": 12.0, "haz": 10.0, "width": 20.0, "case": "III"}},
+    "kmc_grain_growth": {
+        "seeds": {"n_train": 4, "n_test": 2},
+        "shard_size": 4,
+        "sites": [32, 32],
+        "time": 20,
+        "image_size": [64, 64],
+    },
+    "kmc_additive": {
+        "seeds": {"n_train": 4, "n_test": 2},
+        "shard_size": 4,
+        "sites": [40, 30],
+        "image_size": [80, 80],
+        "melt_pool": {
+            "spot_width": 10,
+            "melt_tail_length": 10,
+            "melt_depth": 3,
+            "cap_height": 3,
+            "haz": 14,
+            "tail_haz": 16,
+            "depth_haz": 5,
+            "cap_haz": 5,
+            "exp_factor": 0.1,
+        },
+        "scan": {"speed": 20, "hatch": 15, "offset": [-10.0, 0.0]},
+    },
+    "kmc_weld": {
+        "seeds": {"n_train": 1, "n_test": 2},
+        "shard_size": 2,
+        "sites": [40, 40],
+        "time": 5,
+        "image_size": [80, 80],
+        "crop_columns": [10, 70],
+        "pool": {"yp": 0, "alpha": 0.75, "beta": 0.5, "velocity": 12.0, "haz": 10.0, "width": 20.0, "case": "III"},
+    },
 }
 TINY["models"] |= {
     "ae_kmc_gg": {"epochs": 1, "figure_epochs": [1], "batch_size": 4},
@@ -81,11 +108,23 @@ TINY["datasets"] |= {
 }
 # Architecture search: 2 trials (MaxPool vs AvgPool) of 2 epochs on one 32-image shard
 TINY["search"] = {
-    "binary": {"max_train": 32, "epochs": 2, "batch_size": 16,
-               "grid": {"first_channels": [4], "pool": ["max", "avg"], "batch_norm": ["none"], "activation": ["relu"], "loss": ["mse"]}},
+    "binary": {
+        "max_train": 32,
+        "epochs": 2,
+        "batch_size": 16,
+        "grid": {
+            "first_channels": [4],
+            "pool": ["max", "avg"],
+            "batch_norm": ["none"],
+            "activation": ["relu"],
+            "loss": ["mse"],
+        },
+    },
     "kmc_gg": {"enabled": False},
 }
-TINY["gans"] = {"dcgan_uhcsdb": {"epochs": 2, "figure_epochs": [2], "batch_size": 32, "samples": 16, "diversity_samples": 16}}
+TINY["gans"] = {
+    "dcgan_uhcsdb": {"epochs": 2, "figure_epochs": [2], "batch_size": 32, "samples": 16, "diversity_samples": 16}
+}
 
 
 def tiny_config(tmp_path: Path, results: Path, **overrides) -> list[str]:
@@ -102,5 +141,7 @@ def snakemake(*args: str, cwd: Path = ROOT, timeout: float = 900, check: bool = 
         [str(BIN / "snakemake"), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
     )
     if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        raise AssertionError(
+            f"snakemake {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        )
     return proc

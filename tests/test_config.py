@@ -4,9 +4,10 @@ import copy
 
 import pytest
 import yaml
+from conftest import snakemake
 
-from conftest import ROOT, snakemake
-from msdl.config import ConfigError, dataset_shards, validate_config
+from msdl.config import dataset_shards
+from msdl.pipeline import ConfigError, validate_config
 
 
 def test_full_scale_config_is_valid_and_report_sized(full_config):
@@ -22,7 +23,9 @@ def test_full_scale_config_is_valid_and_report_sized(full_config):
 def test_demo_changes_only_counts_and_epochs(full_config, demo_config):
     validate_config(demo_config)
     flat = lambda d, p="": {  # noqa: E731
-        k2: v2 for k, v in d.items() for k2, v2 in (flat(v, f"{p}{k}.").items() if isinstance(v, dict) else {f"{p}{k}": v}.items())
+        k2: v2
+        for k, v in d.items()
+        for k2, v2 in (flat(v, f"{p}{k}.").items() if isinstance(v, dict) else {f"{p}{k}": v}.items())
     }
     changed = {k for k, v in flat(demo_config).items() if flat(full_config).get(k) != v}
     allowed = (
@@ -56,13 +59,25 @@ def _broken(config, path, value=None, delete=False):
         ("datasets.synthetic_binary.volume_fraction", 1.5, r"datasets\.synthetic_binary\.volume_fraction: 1\.5"),
         ("datasets.synthetic_binary.volume_fraction", 0, r"datasets\.synthetic_binary\.volume_fraction: 0 "),
         ("datasets.synthetic_binary.volume_fraction", 1.0, r"datasets\.synthetic_binary\.volume_fraction: 1\.0"),
-        ("datasets.synthetic_smooth.covariance", [[1.0, 2.0], [2.0, 1.0]], r"datasets\.synthetic_smooth\.covariance: .* not positive definite"),
-        ("datasets.synthetic_smooth.covariance", [[1.0, 0.5], [0.0, 1.0]], r"datasets\.synthetic_smooth\.covariance: .* not symmetric"),
+        (
+            "datasets.synthetic_smooth.covariance",
+            [[1.0, 2.0], [2.0, 1.0]],
+            r"datasets\.synthetic_smooth\.covariance: .* not positive definite",
+        ),
+        (
+            "datasets.synthetic_smooth.covariance",
+            [[1.0, 0.5], [0.0, 1.0]],
+            r"datasets\.synthetic_smooth\.covariance: .* not symmetric",
+        ),
         ("datasets.synthetic_smooth.covariance", [[4.0, 0.0], [0.0, -1.0]], r"not positive definite"),
         ("device", "gpu", r"device: 'gpu' does not match"),
         ("models.ae_binary.dataset", "nope", r"models\.ae_binary\.dataset: no dataset named 'nope'"),
         ("models.ae_binary.figure_epochs", [1, 999], r"models\.ae_binary\.figure_epochs: \[999\] are beyond epochs"),
-        ("datasets.synthetic_binary.source", "synthetic_binary", r"datasets\.synthetic_binary\.source: .* must be a gaussian_random_field"),
+        (
+            "datasets.synthetic_binary.source",
+            "synthetic_binary",
+            r"datasets\.synthetic_binary\.source: .* must be a gaussian_random_field",
+        ),
         ("models.ae_smooth.shuffle", True, r"models\.ae_smooth: Additional properties are not allowed \('shuffle'"),
     ],
 )
@@ -89,4 +104,7 @@ def test_workflow_stops_at_startup_on_a_bad_config(tmp_path):
     bad.write_text(yaml.safe_dump({"datasets": {"synthetic_binary": {"volume_fraction": 1.2}}}))
     proc = snakemake("-n", "--configfile", str(bad), check=False)
     assert proc.returncode != 0
-    assert "datasets.synthetic_binary.volume_fraction: 1.2 is greater than or equal to the maximum of 1" in proc.stderr + proc.stdout
+    assert (
+        "datasets.synthetic_binary.volume_fraction: 1.2 is greater than or equal to the maximum of 1"
+        in proc.stderr + proc.stdout
+    )

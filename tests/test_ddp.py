@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from msdl.datasets import generate_gaussian_shard
 from msdl.normalization import sample_statistics
 from msdl.progress import get_logger
 from msdl.shards import shard_plan
-from msdl.train import read_metrics
-from msdl.training_job import launch_training
+from msdl.synthetic.jobs import generate_gaussian_shard
+from msdl.training.common import read_metrics
+from msdl.training.jobs import launch_training
 
 pytestmark = pytest.mark.slow
 

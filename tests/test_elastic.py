@@ -1,4 +1,4 @@
-"""Periodic elastic solver (msdl.elastic): exact solutions, identities, and an independent FE solve."""
+"""Periodic elastic solver (msdl.localization.elastic): exact solutions, identities, and an independent FE solve."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import scipy.sparse
 import scipy.sparse.linalg
 import torch
 
-from msdl.elastic import ElasticSetup, VoxelElasticity, solve
+from msdl.localization.elastic import ElasticSetup, VoxelElasticity, solve
 
 SETUP = ElasticSetup()
 
@@ -50,9 +50,13 @@ def test_laminate_is_exact(discretization, normal):
     res = solve(m, setup)
     exx, eyy = laminate_strains(layers, setup, normal)
     expand = [slice(None) if d == normal else None for d in range(3)]
-    np.testing.assert_allclose(res.strain_xx[0].numpy(), np.broadcast_to(exx[tuple(expand)], shape), rtol=1e-7, atol=1e-12)
+    np.testing.assert_allclose(
+        res.strain_xx[0].numpy(), np.broadcast_to(exx[tuple(expand)], shape), rtol=1e-7, atol=1e-12
+    )
     if normal == 1:
-        np.testing.assert_allclose(res.strain[0, 1].numpy(), np.broadcast_to(eyy[tuple(expand)], shape), rtol=1e-6, atol=1e-12)
+        np.testing.assert_allclose(
+            res.strain[0, 1].numpy(), np.broadcast_to(eyy[tuple(expand)], shape), rtol=1e-6, atol=1e-12
+        )
     # the stress component normal to the layers is uniform (traction continuity)
     s_nn = res.stress[0, normal].numpy()
     np.testing.assert_allclose(s_nn, s_nn.mean(), rtol=1e-6)
@@ -82,7 +86,9 @@ def test_willot_fields_satisfy_hill_mandel():
     w = torch.tensor([1.0, 1, 1, 2, 2, 2], dtype=torch.float64)[:, None, None, None]
     energy = (res.stress[0] * res.strain[0] * w).sum(dim=0).mean()
     macro = torch.tensor(setup.macro_strain, dtype=torch.float64)
-    np.testing.assert_allclose(float(energy), float((res.stress[0].mean(dim=(1, 2, 3)) * macro * w.flatten()).sum()), rtol=1e-8)
+    np.testing.assert_allclose(
+        float(energy), float((res.stress[0].mean(dim=(1, 2, 3)) * macro * w.flatten()).sum()), rtol=1e-8
+    )
 
 
 def test_operator_is_symmetric_positive():
@@ -93,7 +99,9 @@ def test_operator_is_symmetric_positive():
     assert abs(float((v * op.apply(u)).sum() - (u * op.apply(v)).sum())) < 1e-12 * float((u * op.apply(u)).sum())
     assert float((u * op.apply(u)).sum()) > 0
     # the chunked apply equals the plain gather -> element forces -> scatter
-    np.testing.assert_allclose(op.apply(u).numpy(), op.scatter(op.element_forces(op.gather(u))).numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        op.apply(u).numpy(), op.scatter(op.element_forces(op.gather(u))).numpy(), rtol=1e-12, atol=1e-14
+    )
 
 
 def test_reflection_and_axis_swap_equivariance():
@@ -113,7 +121,9 @@ def test_batch_equals_single_and_homogeneous_is_affine():
         np.testing.assert_allclose(batch.strain[i].numpy(), solve(m).strain[0].numpy(), rtol=1e-9, atol=1e-15)
     assert batch.iterations[2] == 0
     np.testing.assert_allclose(batch.strain_xx[2].numpy(), 0.001)
-    np.testing.assert_allclose(batch.stress_xx[2].numpy(), ElasticSetup().lame()[0][1] * 0.001 + 2 * ElasticSetup().lame()[1][1] * 0.001)
+    np.testing.assert_allclose(
+        batch.stress_xx[2].numpy(), ElasticSetup().lame()[0][1] * 0.001 + 2 * ElasticSetup().lame()[1][1] * 0.001
+    )
 
 
 def coarse(field, factor):
@@ -176,7 +186,9 @@ def sparse_fe_strain_xx(m, setup):
         rows.append(np.repeat(dofs, 24))
         cols.append(np.tile(dofs, 24))
         vals.append(ke.ravel())
-    k_glob = scipy.sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(f.size, f.size))
+    k_glob = scipy.sparse.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(f.size, f.size)
+    )
     free = np.arange(3, f.size)  # node 0 fixed: removes the rigid translations
     u = np.zeros(f.size)
     u[free] = scipy.sparse.linalg.spsolve(k_glob[free][:, free].tocsc(), f[free])

@@ -5,9 +5,9 @@ tested in tests/test_statistics.py)."""
 import numpy as np
 import pytest
 
-from msdl.evaluation import score_summary
-from msdl.latent import interpolate, sample_nearest_jitter, sample_uniform_box
-from msdl.scoring import StatisticsSettings, floor_of, pick, read_scores, statistics_settings, write_scores
+from msdl.evaluation.jobs import score_summary
+from msdl.evaluation.scoring import StatisticsSettings, floor_of, pick, read_scores, statistics_settings, write_scores
+from msdl.training.latent import interpolate, sample_nearest_jitter, sample_uniform_box
 
 
 def test_linear_interpolation_is_the_straight_line():
@@ -57,7 +57,9 @@ def test_sampling_schemes_stay_where_they_should():
 def test_statistics_follow_the_generator(full_config):
     assert statistics_settings(full_config, "synthetic_smooth") == StatisticsSettings("phase", True, "otsu")
     assert statistics_settings(full_config, "synthetic_binary") == StatisticsSettings("phase", True, "half")
-    assert statistics_settings(full_config, "kmc_grain_growth_112") == StatisticsSettings("grains", False, "reference_otsu")
+    assert statistics_settings(full_config, "kmc_grain_growth_112") == StatisticsSettings(
+        "grains", False, "reference_otsu"
+    )
     assert statistics_settings(full_config, "kmc_additive_128").kind == "grains"
     assert statistics_settings(full_config, "uhcsdb_48x64") == StatisticsSettings("phase", False, "otsu")
     full_config["datasets"]["odd"] = {"generator": "mks_import"}
@@ -82,7 +84,13 @@ def test_scores_round_trip_and_summary_takes_the_last_epoch(tmp_path):
     ]
     write_scores(tmp_path / "s.csv", rows, fields)
     back = read_scores(tmp_path / "s.csv")
-    assert back[0]["epoch"] is None and back[2] == {"epoch": 5, "set": "decoder_samples", "n": 10, "total": 0.2, "s2": 0.1}
+    assert back[0]["epoch"] is None and back[2] == {
+        "epoch": 5,
+        "set": "decoder_samples",
+        "n": 10,
+        "total": 0.2,
+        "s2": 0.1,
+    }
     assert floor_of(back, 10)["total"] == 0.05
     summary = score_summary({"ae_x": ("ds", str(tmp_path / "s.csv"))}, tmp_path / "summary.csv", tmp_path / "bars.png")
     got = {(r["set"], r["epoch"]): r["ratio"] for r in summary}
@@ -93,7 +101,7 @@ def test_scores_round_trip_and_summary_takes_the_last_epoch(tmp_path):
 def test_grain_images_are_judged_with_the_reference_threshold():
     """A blurry decoder output without boundaries must not pass for a grain structure, as
     per-image Otsu would make it (it splits the blur's noise into two fake phases)."""
-    from msdl.scoring import Judge, reference_threshold
+    from msdl.evaluation.scoring import Judge, reference_threshold
 
     rng = np.random.default_rng(0)
     grid = np.ones((12, 48, 48))

@@ -9,19 +9,21 @@ import time
 
 import numpy as np
 import pytest
-
 from conftest import BIN, ROOT, snakemake, tiny_config
+
 from msdl.config import dataset_shards
-from msdl.datasets import generate_gaussian_shard
 from msdl.progress import get_logger
 from msdl.shards import load_shard
+from msdl.synthetic.jobs import generate_gaussian_shard
 
 pytestmark = pytest.mark.slow
 
 # ten shards of 12 seeds, run one job at a time so that the kill lands mid-DAG
 # (256x256 images: no 128x128 network, e.g. the binary architecture search, can read them; off)
 MANY_SHARDS = {
-    "datasets": {"synthetic_smooth": {"image_size": [256, 256], "seeds": {"n_train": 96, "n_test": 24}, "shard_size": 12}},
+    "datasets": {
+        "synthetic_smooth": {"image_size": [256, 256], "seeds": {"n_train": 96, "n_test": 24}, "shard_size": 12}
+    },
     "search": {"binary": {"enabled": False}},
 }
 
@@ -38,7 +40,11 @@ def test_killed_snakemake_restarts_without_redoing_finished_shards(tmp_path):
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     proc = subprocess.Popen(
         [str(BIN / "snakemake"), str(target), "--profile", "profiles/local", *configs, "--cores", "1"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     deadline = time.time() + 300
     while len(_finished_shards(results)) < 4 and time.time() < deadline and proc.poll() is None:
@@ -65,7 +71,10 @@ def test_killed_snakemake_restarts_without_redoing_finished_shards(tmp_path):
 
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     smooth = {**config["datasets"]["synthetic_smooth"], **MANY_SHARDS["datasets"]["synthetic_smooth"]}
-    for shard in dataset_shards({"datasets": {"synthetic_smooth": {**smooth, "seeds": {"first": 0, "n_train": 96, "n_test": 24}}}}, "synthetic_smooth"):
+    for shard in dataset_shards(
+        {"datasets": {"synthetic_smooth": {**smooth, "seeds": {"first": 0, "n_train": 96, "n_test": 24}}}},
+        "synthetic_smooth",
+    ):
         if shard.split != "train":
             continue
         got, _ = load_shard(results / "datasets/synthetic_smooth" / shard.split / f"{shard.name}.npy")

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from msdl.gan_train import GanConfig, gan_fingerprint, mean_pairwise_distance, train_gan
 from msdl.models.dcgan import Discriminator, Generator, build_dcgan
+from msdl.models.summary import layer_rows
 from msdl.progress import get_logger
-from msdl.summary import layer_rows
+from msdl.training.gan import GanConfig, gan_fingerprint, mean_pairwise_distance, train_gan
 
 
 def test_dcgan_sizes_match_the_spec():
@@ -19,7 +19,11 @@ def test_dcgan_sizes_match_the_spec():
     assert shapes == [(-1, 512, 4, 4), (-1, 256, 8, 8), (-1, 128, 16, 16), (-1, 64, 32, 32), (-1, 1, 64, 64)]
     shapes = [r.output_shape for r in layer_rows(d, (1, 64, 64)) if r.name.startswith("Conv2d")]
     assert shapes == [(-1, 64, 32, 32), (-1, 128, 16, 16), (-1, 256, 8, 8), (-1, 512, 4, 4), (-1, 1, 1, 1)]
-    assert all(m.bias is None for m in [*g.modules(), *d.modules()] if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)))
+    assert all(
+        m.bias is None
+        for m in [*g.modules(), *d.modules()]
+        if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))
+    )
     x = Generator()(torch.randn(2, 100, 1, 1))
     assert x.shape == (2, 1, 64, 64) and float(x.abs().max()) <= 1.0 and Discriminator()(x).shape == (2,)
     w = [m.weight for m in g.modules() if isinstance(m, torch.nn.ConvTranspose2d)][1]
@@ -39,7 +43,9 @@ def test_mean_pairwise_distance():
 def _images(n=48):
     rng = np.random.default_rng(0)
     yy, xx = np.mgrid[:64, :64]
-    return np.stack([0.5 + 0.4 * np.sin(xx / rng.uniform(2, 6) + rng.uniform(0, 6)) * np.cos(yy / 5) for _ in range(n)]).astype(np.float32)
+    return np.stack(
+        [0.5 + 0.4 * np.sin(xx / rng.uniform(2, 6) + rng.uniform(0, 6)) * np.cos(yy / 5) for _ in range(n)]
+    ).astype(np.float32)
 
 
 def test_training_checkpoints_and_resumes_to_the_same_weights(tmp_path):
@@ -51,7 +57,9 @@ def test_training_checkpoints_and_resumes_to_the_same_weights(tmp_path):
     g_full, d_full, metrics, samples = train_gan(cfg, images, tmp_path / "full", run_id, log)
     assert [r["epoch"] for r in metrics] == [1, 2]
     assert all(np.isfinite(r["d_loss"]) and 0 < r["d_real"] < 1 and r["diversity_real"] > 0 for r in metrics)
-    assert set(samples) == {1, 2} and samples[2].shape == (4, 64, 64) and 0 <= samples[2].min() and samples[2].max() <= 1
+    assert (
+        set(samples) == {1, 2} and samples[2].shape == (4, 64, 64) and 0 <= samples[2].min() and samples[2].max() <= 1
+    )
 
     # one epoch, then a second run asked for two epochs resumes after the first
     half = GanConfig(**{**cfg.__dict__, "epochs": 1, "figure_epochs": [1]})

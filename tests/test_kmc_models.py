@@ -2,10 +2,10 @@
 
 import pytest
 import torch
-
-from msdl.models import build_autoencoder
-from msdl.summary import layer_rows
 from test_models import report_table
+
+from msdl.models.registry import build_autoencoder
+from msdl.models.summary import layer_rows
 
 # Fix A (README, msdl/models/kmc.py): section 7's encoder shapes assume a ~128 input that
 # its 112x112 decoder output contradicts; on the 112x112 input the encoder rows read:
@@ -39,7 +39,9 @@ def test_kmc_additive_matches_section_8_row_by_row():
     assert sum(p.numel() for p in model.parameters()) == 14847
 
 
-@pytest.mark.parametrize("architecture, size, latent", [("ae_kmc_gg", 112, (4, 4, 4)), ("ae_kmc_additive", 128, (32, 2, 2))])
+@pytest.mark.parametrize(
+    "architecture, size, latent", [("ae_kmc_gg", 112, (4, 4, 4)), ("ae_kmc_additive", 128, (32, 2, 2))]
+)
 def test_roundtrip_shapes(architecture, size, latent):
     model = build_autoencoder(architecture)
     x = torch.rand(2, 1, size, size)

@@ -1,11 +1,10 @@
 """Latent Gaussian sampling and the figure helpers."""
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from msdl.figures import loss_curves, mosaic, reconstructions_by_epoch, samples_by_epoch
-from msdl.latent import fit_gaussian, sample_gaussian
+from msdl.training.latent import fit_gaussian, sample_gaussian
 
 
 def test_gaussian_fit_and_sample_reproduce_mean_and_covariance():

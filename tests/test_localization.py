@@ -7,21 +7,31 @@ import logging
 import numpy as np
 import pytest
 
-from msdl.composites import N_NAMES, composite, name_of, periodic_gaussian_3d, seed_of, widths_of
-from msdl.config import ConfigError, validate_config
-from msdl.elastic import solve
-from msdl.localization_data import generate_composite_shard, import_mks_shard
-from msdl.localization_metrics import ScoreAccumulator, mase_sve, pearson_r2
-from msdl.localization_stats import StatisticsAccumulator, spline_filter
-from msdl.mks import MksFitter
+from msdl.localization.composites import N_NAMES, composite, name_of, periodic_gaussian_3d, seed_of, widths_of
+from msdl.localization.data import generate_composite_shard, import_mks_shard
+from msdl.localization.elastic import solve
+from msdl.localization.metrics import ScoreAccumulator, mase_sve, pearson_r2
+from msdl.localization.mks import MksFitter
+from msdl.localization.stats import StatisticsAccumulator, spline_filter
+from msdl.pipeline import ConfigError, validate_config
 from msdl.shards import Shard, load_shard
 
 LOG = logging.getLogger("test")
 DATASET = {
-    "generator": "elastic_composites", "size": 8, "volume_fraction": [0.25, 0.75], "full_tensors": False,
-    "seeds": {"first": 0, "n_train": 3, "n_test": 2}, "shard_size": 3,
-    "elastic": {"young": [1.0, 50.0], "poisson": [0.3, 0.3], "strain_xx": 0.001, "discretization": "trilinear",
-                "rtol": 1e-6, "batch": 2},
+    "generator": "elastic_composites",
+    "size": 8,
+    "volume_fraction": [0.25, 0.75],
+    "full_tensors": False,
+    "seeds": {"first": 0, "n_train": 3, "n_test": 2},
+    "shard_size": 3,
+    "elastic": {
+        "young": [1.0, 50.0],
+        "poisson": [0.3, 0.3],
+        "strain_xx": 0.001,
+        "discretization": "trilinear",
+        "rtol": 1e-6,
+        "batch": 2,
+    },
 }
 
 
@@ -58,7 +68,9 @@ def test_periodic_filter_commutes_with_shifts():
     a = periodic_gaussian_3d(np.roll(f, (2, 3, 1), axis=(0, 1, 2)), (1, 3, 5))
     np.testing.assert_allclose(a, np.roll(periodic_gaussian_3d(f, (1, 3, 5)), (2, 3, 1), axis=(0, 1, 2)), atol=1e-12)
     s = spline_filter((f > 0.5).astype(np.uint8))
-    np.testing.assert_allclose(spline_filter(np.roll(f > 0.5, 3, axis=1).astype(np.uint8)), np.roll(s, 3, axis=1), atol=1e-6)
+    np.testing.assert_allclose(
+        spline_filter(np.roll(f > 0.5, 3, axis=1).astype(np.uint8)), np.roll(s, 3, axis=1), atol=1e-6
+    )
 
 
 def test_composite_shard_holds_solved_fields(tmp_path):
@@ -79,8 +91,7 @@ def test_composite_shard_holds_solved_fields(tmp_path):
 
 
 def test_importer_reads_original_files_into_the_same_shards(tmp_path):
-    made, _ = (generate_composite_shard("demo", DATASET, Shard("train", 0, 0, 3), tmp_path / "g.npy", tmp_path / "g.json", LOG),
-               None)
+    generate_composite_shard("demo", DATASET, Shard("train", 0, 0, 3), tmp_path / "g.npy", tmp_path / "g.json", LOG)
     array, manifest = load_shard(tmp_path / "g.npy")
     src = tmp_path / "matin"
     (src / "microstructures").mkdir(parents=True)
@@ -89,8 +100,16 @@ def test_importer_reads_original_files_into_the_same_shards(tmp_path):
         np.save(src / "microstructures" / f"{name}.npy", sve[0].astype(np.int64)[None])  # (1, N, N, N) as PyMKS writes
         np.save(src / "responses" / f"Strain.Resp_{name}.npy", sve[1].astype(np.float64))
         np.save(src / "responses" / f"Stress.Resp_{name}.npy", sve[2].astype(np.float64))
-    np.save(src / "microstructures" / "M_gaussian_7_7_7_vf_25_75.Idx3.npy", np.zeros((8, 8, 8)))  # no responses: skipped
-    ds = {"generator": "mks_import", "source_dir": str(src), "size": 8, "seeds": {"first": 0, "n_train": 3, "n_test": 0}, "shard_size": 3}
+    np.save(
+        src / "microstructures" / "M_gaussian_7_7_7_vf_25_75.Idx3.npy", np.zeros((8, 8, 8))
+    )  # no responses: skipped
+    ds = {
+        "generator": "mks_import",
+        "source_dir": str(src),
+        "size": 8,
+        "seeds": {"first": 0, "n_train": 3, "n_test": 0},
+        "shard_size": 3,
+    }
     imported = import_mks_shard("orig", ds, Shard("train", 0, 0, 3), tmp_path / "i.npy", tmp_path / "i.json", LOG)
     np.testing.assert_array_equal(load_shard(tmp_path / "i.npy")[0], array)
     assert imported["names"] == manifest["names"]
@@ -109,7 +128,11 @@ def test_mks_recovers_a_linear_kernel_exactly():
     phases = [(rng.random((6, 6, 6)) < rng.uniform(0.3, 0.7)).astype(np.uint8) for _ in range(20)]
 
     def response(m):
-        return 0.002 + 0.5 * m.mean() + np.fft.irfftn(np.fft.rfftn(kernel) * np.fft.rfftn(m - m.mean()), s=m.shape, axes=(0, 1, 2))
+        return (
+            0.002
+            + 0.5 * m.mean()
+            + np.fft.irfftn(np.fft.rfftn(kernel) * np.fft.rfftn(m - m.mean()), s=m.shape, axes=(0, 1, 2))
+        )
 
     for m in phases:
         fitter.add(m, response(m))
@@ -130,7 +153,9 @@ def test_metrics_match_their_definitions():
     assert r["r2_sampled"] == pytest.approx(pearson_r2(np.ravel(preds[1::2][:2]), np.ravel(trues[1::2][:2])), rel=1e-5)
     ss = np.sum((np.ravel(trues) - np.ravel(preds)) ** 2) / np.sum((np.ravel(trues) - np.mean(trues)) ** 2)
     assert r["r2_determination"] == pytest.approx(1 - ss, rel=1e-9)
-    assert r["mase_percent"] == pytest.approx(np.mean([np.abs(t - p).mean() / t.mean() * 100 for t, p in zip(trues, preds)]))
+    assert r["mase_percent"] == pytest.approx(
+        np.mean([np.abs(t - p).mean() / t.mean() * 100 for t, p in zip(trues, preds)])
+    )
     assert mase_sve(trues[0], trues[0]) == 0.0
 
 
@@ -153,7 +178,10 @@ def test_config_errors_name_the_key(full_config):
     cfg["localization"] = {**full_config["localization"], "datasets": {"composites": bad}}
     with pytest.raises(ConfigError, match="localization.datasets.composites.volume_fraction"):
         validate_config(cfg)
-    bad = {**full_config["localization"]["datasets"]["composites"], "seeds": {"first": 9000, "n_train": 500, "n_test": 200}}
+    bad = {
+        **full_config["localization"]["datasets"]["composites"],
+        "seeds": {"first": 9000, "n_train": 500, "n_test": 200},
+    }
     cfg["localization"] = {**full_config["localization"], "datasets": {"composites": bad}}
     with pytest.raises(ConfigError, match="localization.datasets.composites.seeds"):
         validate_config(cfg)

@@ -7,9 +7,9 @@ import logging
 import pytest
 import torch
 
-from msdl.localization_train import LocalizationModelConfig, random_patches, train_localization
+from msdl.localization.train import LocalizationModelConfig, random_patches, train_localization
 from msdl.models.localization import CPNet, PeriodicFNO, block_targets, cpnet_sweep, parameter_count, sweep_patches
-from msdl.summary import layer_rows
+from msdl.models.summary import layer_rows
 
 LOG = logging.getLogger("test")
 
@@ -22,8 +22,19 @@ def test_cpnet_parameter_counts(g, params):
 def test_cpnet_layer_shapes_match_the_report_table():
     rows = layer_rows(CPNet(7, 11), (1, 11, 11, 11))
     shapes = [tuple(r.output_shape[1:]) for r in rows if r.name.startswith(("Conv3d", "MaxPool3d", "Linear"))]
-    assert shapes == [(8, 11, 11, 11), (8, 11, 11, 11), (16, 6, 6, 6), (16, 6, 6, 6), (32, 6, 6, 6), (32, 5, 5, 5),
-                      (64, 3, 3, 3), (64, 3, 3, 3), (343,), (343,), (343,)]
+    assert shapes == [
+        (8, 11, 11, 11),
+        (8, 11, 11, 11),
+        (16, 6, 6, 6),
+        (16, 6, 6, 6),
+        (32, 6, 6, 6),
+        (32, 5, 5, 5),
+        (64, 3, 3, 3),
+        (64, 3, 3, 3),
+        (343,),
+        (343,),
+        (343,),
+    ]
     per_layer = [r.params for r in rows if r.params]
     assert per_layer == [224, 16, 3472, 32, 13856, 64, 55360, 128, 593047, 117992, 117992]
     assert CPNet(7, 15)(torch.zeros(2, 1, 15, 15, 15)).shape == (2, 7, 7, 7)  # the patch size is a setting
@@ -65,7 +76,9 @@ def test_fno_is_translation_equivariant_on_the_torus():
 
 def test_random_patches_pair_inputs_with_their_blocks():
     x = torch.randn(2, 9, 9, 9)
-    cfg = LocalizationModelConfig("cpnet", epochs=1, batch_size=4, learning_rate=1e-3, stride_gap=3, patch=7, patches_per_sve=5)
+    cfg = LocalizationModelConfig(
+        "cpnet", epochs=1, batch_size=4, learning_rate=1e-3, stride_gap=3, patch=7, patches_per_sve=5
+    )
     xp, yp = random_patches(x, x, cfg, torch.Generator().manual_seed(0))
     assert xp.shape == (10, 1, 7, 7, 7) and yp.shape == (10, 3, 3, 3)
     torch.testing.assert_close(xp[:, 0, 2:5, 2:5, 2:5], yp)
@@ -81,8 +94,16 @@ def test_training_learns_and_resumes(tmp_path, arch):
     g = torch.Generator().manual_seed(0)
     x = torch.randn(2 if arch == "cpnet" else 4, 8, 8, 8, generator=g)
     y = 2 + 0.1 * x if arch == "cpnet" else (x + torch.roll(x, 1, 1) + torch.roll(x, -1, 1)) / 3
-    kw = dict(batch_size=32 if arch == "cpnet" else 1, learning_rate=1e-2,
-              patches_per_sve=32, stride_gap=3, patch=7, width=6, modes=2, layers=1)
+    kw = dict(
+        batch_size=32 if arch == "cpnet" else 1,
+        learning_rate=1e-2,
+        patches_per_sve=32,
+        stride_gap=3,
+        patch=7,
+        width=6,
+        modes=2,
+        layers=1,
+    )
     cfg = LocalizationModelConfig(arch, epochs=5, **kw)
     model, hist = train_localization(cfg, x, y, tmp_path / "ck.pt", LOG, "cpu")
     assert hist[-1]["train_mse"] < 0.6 * hist[0]["train_mse"], hist

@@ -10,9 +10,9 @@ import os
 import subprocess
 
 import pytest
-
 from conftest import BIN, ROOT, tiny_config
-from msdl.train import read_metrics
+
+from msdl.training.common import read_metrics
 
 STANDIN = ROOT / "tests" / "cluster" / "lsf_standin"
 

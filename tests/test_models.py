@@ -4,10 +4,10 @@ import re
 
 import pytest
 import torch
-
 from conftest import SHARED
-from msdl.models import build_autoencoder
-from msdl.summary import layer_rows, layer_table
+
+from msdl.models.registry import build_autoencoder
+from msdl.models.summary import layer_rows, layer_table
 
 REPORT = SHARED / "seed" / "000_eaa6081a5ab15b7a.txt"
 ROW = re.compile(r"^(\w+-\d+)\s+\$?\[(-1(?:, \d+)+)\]\$?\s+([\d,]+)\s*$")

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 import yaml
-
 from conftest import ROOT, SHARED
-from msdl.potts.datasets import downsample_shard, generate_potts_shard
+
+from msdl.potts.jobs import downsample_shard, generate_potts_shard
 from msdl.potts.render import boundary_image, downsample, render, rendered_size
 from msdl.shards import Shard, load_shard
 
@@ -70,7 +70,9 @@ def test_potts_and_downsample_shards(tmp_path):
     assert manifest["engine"] == "builtin" and manifest["mcs_per_time"] > 1 and manifest["parameters"]["q"] == 2048
     assert manifest["kernel"] == "numba"  # the compiled kernel on the CPU
     # a seed's image does not depend on its shard
-    generate_potts_shard("gg", ds, Shard("test", 1, 6, 7), tmp_path / "o.npy", tmp_path / "o.json", LOG, torch.device("cpu"))
+    generate_potts_shard(
+        "gg", ds, Shard("test", 1, 6, 7), tmp_path / "o.npy", tmp_path / "o.json", LOG, torch.device("cpu")
+    )
     np.testing.assert_array_equal(load_shard(tmp_path / "o.npy")[0][0], images[1])
     down = {"generator": "downsample", "source": "gg", "image_size": [16, 16]}
     downsample_shard("gg16", down, tmp_path / "s.npy", tmp_path / "d.npy", tmp_path / "d.json", LOG)
@@ -80,7 +82,7 @@ def test_potts_and_downsample_shards(tmp_path):
 
 
 def test_config_errors_name_the_potts_keys(full_config):
-    from msdl.config import ConfigError, validate_config
+    from msdl.pipeline import ConfigError, validate_config
 
     full_config["datasets"]["kmc_grain_growth"]["engine"] = "spparks"
     full_config["datasets"]["kmc_grain_growth"]["seeds"]["first"] = 0

@@ -10,8 +10,8 @@ import csv
 import numpy as np
 import pytest
 import torch
-
 from conftest import SHARED
+
 from msdl.potts.grain_growth import MCS_PER_TIME, GrainGrowth, simulate
 from msdl.potts.grains import grain_count, grain_labels
 

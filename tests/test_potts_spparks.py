@@ -6,7 +6,6 @@ write a truncated dump, or write a good one.
 """
 
 import gzip
-import os
 import re
 import stat
 from pathlib import Path
@@ -14,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-
 from conftest import ROOT, SHARED
+
 from msdl.potts.decks import render_deck
 from msdl.potts.dump import DumpError, parse_dump, read_dump
 from msdl.potts.spparks import SpparksCommand, SpparksError, run_spparks
@@ -57,7 +56,9 @@ def test_decks_match_the_decks_that_ran_on_current_spparks(dataset, reference):
     assert commands(deck) == commands((REF / "decks" / reference).read_text())
     # current syntax only: none of the report's retired styles and commands
     code = "\n".join(line.split("#")[0] for line in deck.splitlines())
-    assert not re.search(r"potts/neighborly|potts/additive|am_pass|am_transverse_pass|am_cartesian_layer|am_pattern", code)
+    assert not re.search(
+        r"potts/neighborly|potts/additive|am_pass|am_transverse_pass|am_cartesian_layer|am_pattern", code
+    )
     # the final state is written as a text dump that the parser reads
     spin = "i1" if dataset == "kmc_additive" else "site"
     assert f"dump             final text 1.0e9 final.dump id {spin} x y" in deck
@@ -68,7 +69,9 @@ def test_seed_is_substituted_and_checked():
     a = render_deck(DATASETS["kmc_grain_growth"], 7, "final.dump")
     b = render_deck(DATASETS["kmc_grain_growth"], 8, "final.dump")
     assert re.search(r"^seed\s+7$", a, re.M) and re.search(r"^seed\s+8$", b, re.M)
-    assert [l for l in a.splitlines() if not l.startswith("seed")] == [l for l in b.splitlines() if not l.startswith("seed")]
+    assert [l for l in a.splitlines() if not l.startswith("seed")] == [
+        l for l in b.splitlines() if not l.startswith("seed")
+    ]
     with pytest.raises(ValueError, match="seed 0"):
         render_deck(DATASETS["kmc_grain_growth"], 0, "final.dump")
 
@@ -129,7 +132,9 @@ REAL_GG = (REF / "raw" / "gg_12345.final.dump").read_text()
 def test_good_run_parses_the_dump_and_keeps_nothing(tmp_path):
     src = tmp_path / "src.dump"
     src.write_text(REAL_GG)
-    exe = fake_spparks(tmp_path, f'grep -q "^seed *12345$" "$2" || exit 3\necho "SPPARKS fake" > "$4"\ncp {src} final.dump\n')
+    exe = fake_spparks(
+        tmp_path, f'grep -q "^seed *12345$" "$2" || exit 3\necho "SPPARKS fake" > "$4"\ncp {src} final.dump\n'
+    )
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     spins = run_spparks(DATASETS["kmc_grain_growth"], 12345, SpparksCommand(exe), scratch)
@@ -138,7 +143,9 @@ def test_good_run_parses_the_dump_and_keeps_nothing(tmp_path):
 
 
 def test_crash_names_the_seed_with_the_log_tail(tmp_path):
-    exe = fake_spparks(tmp_path, 'echo "Reading input" > "$4"\necho "ERROR: Illegal app_style command" >> "$4"\nexit 1\n')
+    exe = fake_spparks(
+        tmp_path, 'echo "Reading input" > "$4"\necho "ERROR: Illegal app_style command" >> "$4"\nexit 1\n'
+    )
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     with pytest.raises(SpparksError, match=r"(?s)seed 42: .*exited with status 1.*ERROR: Illegal app_style command"):

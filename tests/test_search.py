@@ -8,15 +8,17 @@ import json
 import numpy as np
 import pytest
 import torch
+from conftest import ROOT, snakemake, tiny_config
 from torch import nn
 
-from conftest import ROOT, snakemake, tiny_config
-from msdl.config import ConfigError, validate_config
-from msdl.models import build_autoencoder
-from msdl.models.autoencoders import synthetic_ae
+from msdl.models.autoencoders import LOSSES, synthetic_ae
 from msdl.models.kmc import kmc_gg_ae
+from msdl.models.registry import build_autoencoder
+from msdl.models.summary import layer_rows
 from msdl.models.trial import build_trial
-from msdl.search import (
+from msdl.pipeline import ConfigError, validate_config
+from msdl.search.findings import findings, findings_text, leaderboard, leaderboard_csv
+from msdl.search.grid import (
     ArchitectureKnobs,
     Trial,
     epochs_to_fraction,
@@ -24,10 +26,7 @@ from msdl.search import (
     parse_trial,
     trial_names,
 )
-from msdl.search_findings import findings, findings_text, leaderboard, leaderboard_csv
-from msdl.summary import layer_rows
-from msdl.models.autoencoders import LOSSES
-from msdl.train import TrainConfig, fingerprint
+from msdl.training.autoencoder import TrainConfig, fingerprint
 
 REPORT_DEFAULTS = {  # base: (its knobs as the report printed it, its param count in the report's tables)
     "ae_smooth": ("c16-max-nobn-relu", 8801),

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from cluster.slurm import PARTITION, one_node_slurm
 from conftest import BIN, ROOT, snakemake, tiny_config
+
 from msdl.shards import load_shard
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
@@ -98,7 +98,10 @@ def _background(args: list[str]) -> subprocess.Popen:
     )
 
 
-LONGER_TRAINING = {"datasets": {"synthetic_smooth": {"seeds": {"n_train": 192}, "shard_size": 96}}, "models": {"ae_smooth": {"epochs": 6, "figure_epochs": [6]}}}
+LONGER_TRAINING = {
+    "datasets": {"synthetic_smooth": {"seeds": {"n_train": 192}, "shard_size": 96}},
+    "models": {"ae_smooth": {"epochs": 6, "figure_epochs": [6]}},
+}
 
 
 def test_scancelled_training_job_is_retried_and_resumes(tmp_path, slurm_cluster):
@@ -106,7 +109,14 @@ def test_scancelled_training_job_is_retried_and_resumes(tmp_path, slurm_cluster)
     again, it resumes from the checkpoint, and ends with the bytes of an uninterrupted run."""
     local, remote = tmp_path / "local", tmp_path / "slurm"
     target = "models/ae_smooth/model.pt"
-    snakemake("--profile", "profiles/local", *tiny_config(tmp_path, local, **LONGER_TRAINING), "--cores", "2", str(local / target))
+    snakemake(
+        "--profile",
+        "profiles/local",
+        *tiny_config(tmp_path, local, **LONGER_TRAINING),
+        "--cores",
+        "2",
+        str(local / target),
+    )
     proc = _background([str(remote / target), *SLURM, *tiny_config(tmp_path, remote, **LONGER_TRAINING)])
     checkpoint = remote / "models/ae_smooth/state/checkpoint.pt"
     deadline = time.time() + 600
@@ -123,7 +133,9 @@ def test_scancelled_training_job_is_retried_and_resumes(tmp_path, slurm_cluster)
     log = (remote / "logs/models/ae_smooth/train.log").read_text()
     assert "resuming from" in log, log[-2000:]
     assert (remote / target).read_bytes() == (local / target).read_bytes()
-    assert (remote / "models/ae_smooth/metrics.csv").read_bytes() == (local / "models/ae_smooth/metrics.csv").read_bytes()
+    assert (remote / "models/ae_smooth/metrics.csv").read_bytes() == (
+        local / "models/ae_smooth/metrics.csv"
+    ).read_bytes()
 
 
 # (512x512 images: no 128x128 network, e.g. the binary architecture search, can read them; off)
@@ -138,7 +150,9 @@ def test_killed_simulation_shard_is_retried_with_the_same_bytes(tmp_path, slurm_
     retries it, and the shard ends complete, checksummed and byte-identical to a local one."""
     local, remote = tmp_path / "local", tmp_path / "slurm"
     target = "datasets/synthetic_smooth/train/shard-0000.npy"
-    snakemake("--profile", "profiles/local", *tiny_config(tmp_path, local, **SLOW_SHARDS), "--cores", "1", str(local / target))
+    snakemake(
+        "--profile", "profiles/local", *tiny_config(tmp_path, local, **SLOW_SHARDS), "--cores", "1", str(local / target)
+    )
     proc = _background([str(remote / target), *SLURM, *tiny_config(tmp_path, remote, **SLOW_SHARDS)])
     victim, deadline = None, time.time() + 300
     while victim is None and time.time() < deadline and proc.poll() is None:

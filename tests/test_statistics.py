@@ -10,8 +10,7 @@ from scipy import ndimage
 from scipy.stats import ks_2samp, wasserstein_distance
 from skimage.filters import threshold_otsu
 
-from msdl import synthetic
-from msdl.comparison import (
+from msdl.evaluation.comparison import (
     EMPTY_DISTANCE,
     SCORE_FIELDS,
     compare,
@@ -19,8 +18,7 @@ from msdl.comparison import (
     integer_ks,
     integer_wasserstein,
 )
-from msdl.potts.render import boundary_image
-from msdl.statistics import (
+from msdl.evaluation.statistics import (
     binarize,
     boundary_density,
     chord_lengths,
@@ -33,6 +31,8 @@ from msdl.statistics import (
     two_point_correlation,
     volume_fraction,
 )
+from msdl.potts.render import boundary_image
+from msdl.synthetic import fields as synthetic
 
 ISO3 = np.diag([9.0, 9.0])  # synthetic filter covariance: 3 px correlation width
 
@@ -410,7 +410,7 @@ def test_statistics_round_trip_through_npz(tmp_path):
 def test_blocks_of_images_give_the_same_statistics(monkeypatch):
     """describe() works through the set in blocks (FFT chunks, run/label blocks): small
     blocks that split the set give the same statistics as one block."""
-    import msdl.statistics as statistics
+    import msdl.evaluation.statistics as statistics
 
     rng = np.random.default_rng(12)
     images = np.stack([square_grid(8, 32, s, 0.0) for s in range(7)]) * (rng.random((7, 32, 32)) < 0.9)

@@ -7,16 +7,16 @@ import sys
 import numpy as np
 import pytest
 
-from msdl.datasets import generate_gaussian_shard
 from msdl.progress import get_logger
 from msdl.shards import load_shard, shard_plan
-from msdl.synthetic import (
+from msdl.synthetic.fields import (
     binarize,
     correlation_covariance,
     filtered_field,
     periodic_gaussian_filter,
     smooth_image,
 )
+from msdl.synthetic.jobs import generate_gaussian_shard
 
 SHAPE = (128, 128)
 ISO = np.array([[16.0, 0.0], [0.0, 16.0]])
@@ -95,11 +95,13 @@ def test_same_bytes_in_any_shard_layout(tmp_path):
 
 def test_same_bytes_in_another_process():
     code = (
-        "import hashlib, numpy as np; from msdl.synthetic import smooth_image;"
+        "import hashlib, numpy as np; from msdl.synthetic.fields import smooth_image;"
         "print(hashlib.sha256(smooth_image('proc', 12345, (64, 48), np.array([[9., 2.], [2., 4.]])).tobytes()).hexdigest())"
     )
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-    here = hashlib.sha256(smooth_image("proc", 12345, (64, 48), np.array([[9.0, 2.0], [2.0, 4.0]])).tobytes()).hexdigest()
+    here = hashlib.sha256(
+        smooth_image("proc", 12345, (64, 48), np.array([[9.0, 2.0], [2.0, 4.0]])).tobytes()
+    ).hexdigest()
     assert other == here
 
 

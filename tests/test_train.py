@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import torch
 
-from msdl.datasets import generate_gaussian_shard
 from msdl.normalization import normalize, sample_statistics, transform
 from msdl.progress import get_logger
 from msdl.shards import shard_plan
-from msdl.train import read_metrics
+from msdl.synthetic.jobs import generate_gaussian_shard
+from msdl.training.common import read_metrics
 
 MODEL = {
     "architecture": "ae_binary",
@@ -46,7 +46,7 @@ def shards(tmp_path_factory):
 def _job(shards, out, model=MODEL):
     """Python source that runs one training job into ``out`` (run in a subprocess)."""
     return (
-        "import json; from msdl.training_job import run_training;"
+        "import json; from msdl.training.jobs import run_training;"
         f"run_training(model_config={model!r}, device='cpu', train_shards={shards['train']!r},"
         f" test_shards={shards['test']!r}, statistics=json.load(open({shards['stats']!r})),"
         f" state_dir={str(out / 'state')!r}, model_path={str(out / 'model.pt')!r},"

@@ -6,9 +6,9 @@ import dataclasses
 
 import numpy as np
 import pytest
+from conftest import SHARED
 from PIL import Image
 
-from conftest import SHARED
 from msdl.progress import get_logger
 from msdl.uhcsdb import curation
 from msdl.uhcsdb.frames import crop_data_bar, detect_data_bar, read_frame, rescale, rescaled_size
@@ -71,12 +71,19 @@ def test_rescale_factors_and_antialiasing():
 
 
 def test_crop_counts_follow_equation_2():
-    for (H, W), (h, w), expect in [((484, 645), (48, 64), 152), ((484, 645), (64, 64), 114), ((968, 1290), (48, 64), 609), ((48, 64), (48, 64), 1)]:
+    for (H, W), (h, w), expect in [
+        ((484, 645), (48, 64), 152),
+        ((484, 645), (64, 64), 114),
+        ((968, 1290), (48, 64), 609),
+        ((48, 64), (48, 64), 1),
+    ]:
         assert crop_count(H, W, (h, w), 1.5) == expect == int(np.floor(H * W / (h * w) * 1.5))
     image = np.arange(60 * 80, dtype=np.uint32).reshape(60, 80)
     crops, corners = random_crops(image, (48, 64), 2000, seed=0, micrograph_id=5)
     assert crops.shape == (2000, 48, 64)
-    assert corners[:, 0].min() == 0 and corners[:, 0].max() == 12 and corners[:, 1].max() == 16  # every position reachable
+    assert (
+        corners[:, 0].min() == 0 and corners[:, 0].max() == 12 and corners[:, 1].max() == 16
+    )  # every position reachable
     assert all((c == image[y : y + 48, x : x + 64]).all() for c, (y, x) in zip(crops[:50], corners[:50]))
     again, _ = random_crops(image, (48, 64), 2000, seed=0, micrograph_id=5)
     other, _ = random_crops(image, (48, 64), 2000, seed=0, micrograph_id=6)
@@ -121,10 +128,14 @@ def bad_inputs(tmp_path):
 
 def run_curation(root, settings=SETTINGS):
     selection, summary = curation.select_micrographs(root / "metadata.csv", root / "frames", settings, LOG)
-    rescaled = curation.rescale_micrographs(selection, root / "frames", root / "rescaled", summary["target_magnification"], LOG)
+    rescaled = curation.rescale_micrographs(
+        selection, root / "frames", root / "rescaled", summary["target_magnification"], LOG
+    )
     patches = {}
     for name, size in (("p48x64", [48, 64]), ("p64x64", [64, 64])):
-        _, patches[name] = curation.cut_patches(selection, rescaled, root / "rescaled", {"patch_size": size, "redundancy": 1.5}, settings, LOG)
+        _, patches[name] = curation.cut_patches(
+            selection, rescaled, root / "rescaled", {"patch_size": size, "redundancy": 1.5}, settings, LOG
+        )
     report, fields, text = curation.curation_report(selection, rescaled, patches, "stand-ins")
     return {r["path"]: r for r in report}, summary, patches, text
 
@@ -133,13 +144,24 @@ def test_bad_input_ends_in_the_report_with_a_reason(bad_inputs):
     report, summary, patches, text = run_curation(bad_inputs)
     reasons = {p: (r["fate"], r["reason"]) for p, r in report.items()}
     assert reasons["micrograph2.tif"][0] == "dropped" and "unreadable image" in reasons["micrograph2.tif"][1]
-    assert reasons["micrograph11.tif"] == ("dropped", "metadata row has no file 'micrograph11.tif' in the micrograph folder")
+    assert reasons["micrograph11.tif"] == (
+        "dropped",
+        "metadata row has no file 'micrograph11.tif' in the micrograph folder",
+    )
     assert reasons["micrograph99999.tif"] == ("dropped", "file has no metadata row")
-    assert reasons["micrograph29.tif"] == ("dropped", "unknown magnification format 'about 1500X' (expected e.g. '1964X' or '982x')")
+    assert reasons["micrograph29.tif"] == (
+        "dropped",
+        "unknown magnification format 'about 1500X' (expected e.g. '1964X' or '982x')",
+    )
     assert reasons["micrograph5001.png"][0] == "dropped"
     assert "p48x64: rescaled image 40x40 is smaller than a 48x64 patch" in reasons["micrograph5001.png"][1]
-    assert reasons["micrograph762.tif"][0] == "dropped" and reasons["micrograph762.tif"][1].startswith("magnification missing (policy: drop)")
-    assert reasons["micrograph1173.tif"] == ("dropped", "excluded by config: report section 9.1: low quality and small size")
+    assert reasons["micrograph762.tif"][0] == "dropped" and reasons["micrograph762.tif"][1].startswith(
+        "magnification missing (policy: drop)"
+    )
+    assert reasons["micrograph1173.tif"] == (
+        "dropped",
+        "excluded by config: report section 9.1: low quality and small size",
+    )
     assert reasons["micrograph1.tif"][0] == "not selected"
     assert "notes.txt" not in report
     used = {p for p, r in report.items() if r["fate"] == "used"}

@@ -59,18 +59,58 @@ def test_inpainting_job_writes_shard_closeness_and_figure(tmp_path):
     image = microstructure((100, 150), 190.5 / 1964, seed=2)
     (tmp_path / "rescaled").mkdir()
     Image.fromarray(image).save(tmp_path / "rescaled" / "micrograph2.png")
-    rescaled = [{"path": "micrograph2.tif", "status": "rescaled", "rescaled_height": "100", "rescaled_width": "150", "scale_factor": "1", "rescaled_file": "micrograph2.png"}]
-    settings = {"micrograph": None, "crop": [96, 128], "variants": 3, "holes": 2, "hole_size": [8, 16], "patch": 7, "seed": 0}
-    out = {k: tmp_path / "out" / v for k, v in {"array": "train/shard-0000.npy", "manifest": "train/shard-0000.json", "csv": "closeness.csv", "figure": "fig.png"}.items()}
-    rows = inpainting_job(rescaled, tmp_path / "rescaled", settings, "stand-ins", *map(str, out.values()), get_logger("t"))
+    rescaled = [
+        {
+            "path": "micrograph2.tif",
+            "status": "rescaled",
+            "rescaled_height": "100",
+            "rescaled_width": "150",
+            "scale_factor": "1",
+            "rescaled_file": "micrograph2.png",
+        }
+    ]
+    settings = {
+        "micrograph": None,
+        "crop": [96, 128],
+        "variants": 3,
+        "holes": 2,
+        "hole_size": [8, 16],
+        "patch": 7,
+        "seed": 0,
+    }
+    out = {
+        k: tmp_path / "out" / v
+        for k, v in {
+            "array": "train/shard-0000.npy",
+            "manifest": "train/shard-0000.json",
+            "csv": "closeness.csv",
+            "figure": "fig.png",
+        }.items()
+    }
+    rows = inpainting_job(
+        rescaled, tmp_path / "rescaled", settings, "stand-ins", *map(str, out.values()), get_logger("t")
+    )
     variants, manifest = load_shard(out["array"])
-    assert variants.shape == (3, 96, 128) and manifest["micrograph"] == "micrograph2.tif" and manifest["frames"] == "stand-ins"
+    assert (
+        variants.shape == (3, 96, 128)
+        and manifest["micrograph"] == "micrograph2.tif"
+        and manifest["frames"] == "stand-ins"
+    )
     original = image[:96, :128] / 255.0
     changed = np.abs(variants - original) > 1e-6
     for k, variant_rows in enumerate(read_csv(out["csv"])):
-        assert int(variant_rows["variant"]) == k and float(variant_rows["hole_fraction"]) == pytest.approx(rows[k]["hole_fraction"])
+        assert int(variant_rows["variant"]) == k and float(variant_rows["hole_fraction"]) == pytest.approx(
+            rows[k]["hole_fraction"]
+        )
         assert changed[k].mean() <= float(variant_rows["hole_fraction"]) + 1e-9  # only the holes change
     assert out["figure"].stat().st_size > 10_000
     json.loads(out["manifest"].read_text())
     with pytest.raises(ValueError, match="not among the rescaled"):
-        inpainting_job(rescaled, tmp_path / "rescaled", {**settings, "micrograph": "micrograph9.tif"}, "x", *map(str, out.values()), get_logger("t"))
+        inpainting_job(
+            rescaled,
+            tmp_path / "rescaled",
+            {**settings, "micrograph": "micrograph9.tif"},
+            "x",
+            *map(str, out.values()),
+            get_logger("t"),
+        )

@@ -7,8 +7,8 @@ import statistics
 from collections import Counter
 
 import pytest
-
 from conftest import SHARED
+
 from msdl.uhcsdb.metadata import (
     MagnificationFormatError,
     MetadataError,
@@ -23,7 +23,15 @@ from msdl.uhcsdb.metadata import (
 from msdl.uhcsdb.standins import EXCERPT
 
 DB = SHARED / "reference" / "uhcsdb" / "microstructures.sqlite"
-LABELLED = ("spheroidite", "network", "pearlite", "pearlite+spheroidite", "spheroidite+widmanstatten", "martensite", "pearlite+widmanstatten")
+LABELLED = (
+    "spheroidite",
+    "network",
+    "pearlite",
+    "pearlite+spheroidite",
+    "spheroidite+widmanstatten",
+    "martensite",
+    "pearlite+widmanstatten",
+)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +77,9 @@ def test_other_selections(rows):
     wq = Selection(cool_method=("WQ",))
     picked = [r for r in rows if wq.reason_out(r) is None]
     assert picked and all(r.cool_method == "WQ" and r.primary_microconstituent == "spheroidite" for r in picked)
-    assert "cool_method" in wq.reason_out(next(r for r in rows if r.primary_microconstituent == "spheroidite" and r.cool_method == "Q"))
+    assert "cool_method" in wq.reason_out(
+        next(r for r in rows if r.primary_microconstituent == "spheroidite" and r.cool_method == "Q")
+    )
     only = Selection(sample_key=(18,))
     assert {r.path for r in rows if only.reason_out(r) is None} >= {"micrograph2.tif", "micrograph11.tif"}
 
@@ -84,7 +94,9 @@ def test_every_distinct_magnification_parses(rows):
             continue
         value = parse_magnification(text)
         assert isinstance(value, int) and value == int(text.rstrip("xX")) and str(value) + text[-1] == text
-    assert parse_magnification(" 1964X ") == 1964 and parse_magnification(1964) == 1964 and parse_magnification("") is None
+    assert (
+        parse_magnification(" 1964X ") == 1964 and parse_magnification(1964) == 1964 and parse_magnification("") is None
+    )
 
 
 @pytest.mark.parametrize("text", ["about 2000", "1964XX", "x1964", "20 kX", "0x", "-5x", "1.5kx"])

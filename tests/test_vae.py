@@ -12,18 +12,19 @@ import time
 import numpy as np
 import pytest
 import torch
+from test_train import _checkpoint_epoch, _job, _run, shards  # noqa: F401  (shards: a fixture)
 from torch.distributions import Normal, kl_divergence
 
-from msdl.config import ConfigError, validate_config
-from msdl.latent import encode, sample_prior
-from msdl.models import VariationalAutoencoder, build_autoencoder
-from msdl.models.vae import gaussian_nll, kl_to_prior
+from msdl.models.registry import build_autoencoder
+from msdl.models.summary import layer_rows
+from msdl.models.vae import VariationalAutoencoder, gaussian_nll, kl_to_prior
 from msdl.normalization import normalize, transform
+from msdl.pipeline import ConfigError, validate_config
 from msdl.progress import get_logger
 from msdl.shards import load_split
-from msdl.summary import layer_rows
-from msdl.train import METRIC_FIELDS, TrainConfig, fingerprint, metric_fields, read_metrics, train
-from test_train import _checkpoint_epoch, _job, _run, shards  # noqa: F401  (shards: a fixture)
+from msdl.training.autoencoder import METRIC_FIELDS, TrainConfig, fingerprint, metric_fields, train
+from msdl.training.common import read_metrics
+from msdl.training.latent import encode, sample_prior
 
 # AE name, its params, the latent (C, h, w); a VAE adds a 1x1 conv C -> 2C: 2C^2 + 2C params
 PAIRS = [
@@ -72,7 +73,7 @@ def test_vae_keeps_the_ae_layers_and_adds_a_gaussian_head(ae_name, ae_params, la
     vae.train()
     recon, m2, lv2 = vae(x, with_posterior=True)
     assert recon.shape == x.shape and torch.equal(m2, mean) and torch.equal(lv2, logvar)
-    assert encode(vae, x[:, 0].numpy()).shape == (3, int(np.prod(latent)))  # msdl.latent unchanged
+    assert encode(vae, x[:, 0].numpy()).shape == (3, int(np.prod(latent)))  # msdl.training.latent unchanged
 
 
 def test_eval_forward_is_deterministic_and_decodes_the_mean_train_forward_samples():
@@ -212,7 +213,7 @@ def test_vae_trains_data_parallel(shards, tmp_path):  # noqa: F811
     """2 processes (torchrun, gloo, CPU) through the same loop: the VAE's loss reaches DDP
     via ``training_loss(x, net)``. Each rank draws its own noise, so the curve is not the
     1-process curve; it must run, learn and write the VAE's columns."""
-    from msdl.training_job import launch_training
+    from msdl.training.jobs import launch_training
 
     launch_training(
         processes=2,

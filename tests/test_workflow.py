@@ -8,13 +8,13 @@ import zipfile
 
 import numpy as np
 import pytest
+from conftest import BIN, ROOT, snakemake, tiny_config
 from PIL import Image
 
-from conftest import BIN, ROOT, snakemake, tiny_config
 from msdl.normalization import sample_statistics
 from msdl.shards import load_shard
-from msdl.synthetic import binarize
-from msdl.train import read_metrics
+from msdl.synthetic.fields import binarize
+from msdl.training.common import read_metrics
 
 
 def job_count(output: str) -> int:
@@ -154,7 +154,12 @@ def test_tiny_end_to_end_run(tmp_path):
     with zipfile.ZipFile(tmp_path / "report.zip") as archive:
         names = archive.namelist()
         page = archive.read(next(n for n in names if n.endswith("report.html"))).decode()
-    for figure in ("ae_smooth_scores.png", "ae_smooth_interpolation.png", "score_summary.png", "dcgan_uhcsdb_samples.png"):
+    for figure in (
+        "ae_smooth_scores.png",
+        "ae_smooth_interpolation.png",
+        "score_summary.png",
+        "dcgan_uhcsdb_samples.png",
+    ):
         assert any(n.endswith(figure) for n in names), (figure, report.stderr[-2000:])
     assert "Evaluation" in page and "Autoencoders" in page
 
@@ -177,11 +182,14 @@ def check_uhcsdb_outputs(results):
     """The UHCSDB stage of the tiny run (stand-in frames): report, shards, split, models."""
     import csv
 
-    from msdl.gan_train import read_gan_metrics
+    from msdl.training.gan import read_gan_metrics
 
     with open(results / "uhcsdb/curation_report.csv", newline="") as fh:
         report = {r["path"]: r for r in csv.DictReader(fh)}
-    assert report["micrograph762.tif"]["fate"] == "dropped" and "magnification missing" in report["micrograph762.tif"]["reason"]
+    assert (
+        report["micrograph762.tif"]["fate"] == "dropped"
+        and "magnification missing" in report["micrograph762.tif"]["reason"]
+    )
     assert report["micrograph1.tif"]["fate"] == "not selected"
     used = [r for r in report.values() if r["fate"] == "used"]
     assert len(used) == 8 and all(int(r["uhcsdb_48x64_patches"]) > 0 for r in used)
@@ -217,8 +225,8 @@ def check_evaluation_outputs(results):
     """Scores of every model per epoch with floors, latent schemes, the summary."""
     import csv
 
-    from msdl.comparison import SCORE_FIELDS
-    from msdl.scoring import read_scores
+    from msdl.evaluation.comparison import SCORE_FIELDS
+    from msdl.evaluation.scoring import read_scores
 
     scores = read_scores(results / "evaluation/ae_smooth/scores.csv")
     assert list(scores[0]) == ["epoch", "set", "n", *SCORE_FIELDS["phase"]]

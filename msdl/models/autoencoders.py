@@ -16,7 +16,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-
 # Training losses by config name (the architecture search turns this knob).
 LOSSES = {"mse": nn.functional.mse_loss, "l1": nn.functional.l1_loss}
 
@@ -46,7 +45,9 @@ class Autoencoder(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(x))
 
-    def training_loss(self, x: torch.Tensor, forward: nn.Module | None = None, loss: str = "mse") -> tuple[torch.Tensor, dict]:
+    def training_loss(
+        self, x: torch.Tensor, forward: nn.Module | None = None, loss: str = "mse"
+    ) -> tuple[torch.Tensor, dict]:
         """``(loss, {"mse": MSE detached})`` of a batch ``(N, 1, H, W)``; ``loss`` a key of
         :data:`LOSSES` (the report's MSE by default; the architecture search also tries L1).
 
@@ -170,24 +171,3 @@ def ae_uhcsdb() -> Autoencoder:
         nn.Tanh(),
     )
     return Autoencoder(encoder, decoder, (48, 64))
-
-
-ARCHITECTURES = {"ae_smooth": ae_smooth, "ae_binary": ae_binary, "ae_uhcsdb": ae_uhcsdb}
-
-
-def build_autoencoder(architecture: str, **loss) -> Autoencoder:
-    """A fresh autoencoder by its config name; a clear error for an unknown one.
-
-    ``base/knobs`` names (``ae_binary/c16-avg-nobn-relu``) are architecture-search trials
-    of a base architecture (msdl/models/trial.py). ``loss`` (``decoder_sigma``,
-    ``kl_weight``) is for the VAEs only.
-    """
-    if loss and not architecture.startswith("vae_"):
-        raise ValueError(f"architecture {architecture!r} is not variational: it takes no {sorted(loss)}")
-    if "/" in architecture:
-        from msdl.models.trial import build_trial_architecture  # the trial module imports this one
-
-        return build_trial_architecture(architecture)
-    if architecture not in ARCHITECTURES:
-        raise ValueError(f"unknown architecture {architecture!r}; known: {sorted(ARCHITECTURES)}")
-    return ARCHITECTURES[architecture](**loss)

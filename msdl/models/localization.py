@@ -65,11 +65,15 @@ def sweep_patches(field: torch.Tensor, stride_gap: int, patch: int) -> torch.Ten
     lo = (patch - stride_gap) // 2
     n = field.shape
     idx = [
-        torch.tensor([[(o - lo + t) % n[d] for t in range(patch)] for o in block_origins(n[d], stride_gap)], device=field.device)
+        torch.tensor(
+            [[(o - lo + t) % n[d] for t in range(patch)] for o in block_origins(n[d], stride_gap)], device=field.device
+        )
         for d in range(3)
     ]
     # (A, p) x (B, p) x (C, p) -> (A, B, C, p, p, p)
-    cubes = field[idx[0][:, None, None, :, None, None], idx[1][None, :, None, None, :, None], idx[2][None, None, :, None, None, :]]
+    cubes = field[
+        idx[0][:, None, None, :, None, None], idx[1][None, :, None, None, :, None], idx[2][None, None, :, None, None, :]
+    ]
     return cubes.reshape(-1, 1, patch, patch, patch)
 
 
@@ -100,7 +104,9 @@ def cpnet_sweep(model: CPNet, field: torch.Tensor, batch: int = 4096) -> torch.T
     blocks = torch.cat([model(patches[i : i + batch]) for i in range(0, len(patches), batch)]).reshape(-1)
     flat = block_voxels(n, g).reshape(-1).to(field.device)
     total = torch.zeros(math.prod(n), dtype=blocks.dtype, device=field.device).index_add_(0, flat, blocks)
-    count = torch.zeros(math.prod(n), dtype=blocks.dtype, device=field.device).index_add_(0, flat, torch.ones_like(blocks))
+    count = torch.zeros(math.prod(n), dtype=blocks.dtype, device=field.device).index_add_(
+        0, flat, torch.ones_like(blocks)
+    )
     return (total / count).reshape(n)
 
 
@@ -123,8 +129,14 @@ class SpectralConv3d(nn.Module):
         x_hat = torch.fft.rfftn(x, dim=(-3, -2, -1), norm="ortho")
         out = torch.zeros_like(x_hat)
         w = torch.view_as_complex(self.weight[..., :m, :m, :m, :].contiguous())
-        for c, (s0, s1) in enumerate(((slice(0, m), slice(0, m)), (slice(n0 - m, n0), slice(0, m)),
-                                      (slice(0, m), slice(n1 - m, n1)), (slice(n0 - m, n0), slice(n1 - m, n1)))):
+        for c, (s0, s1) in enumerate(
+            (
+                (slice(0, m), slice(0, m)),
+                (slice(n0 - m, n0), slice(0, m)),
+                (slice(0, m), slice(n1 - m, n1)),
+                (slice(n0 - m, n0), slice(n1 - m, n1)),
+            )
+        ):
             out[:, :, s0, s1, :m] = torch.einsum("bixyz,ioxyz->boxyz", x_hat[:, :, s0, s1, :m], w[c])
         return torch.fft.irfftn(out, s=(n0, n1, n2), dim=(-3, -2, -1), norm="ortho")
 
@@ -139,7 +151,9 @@ class PeriodicFNO(nn.Module):
         super().__init__()
         self.lift = nn.Conv3d(in_channels, width, 1)
         self.spectral = nn.ModuleList(SpectralConv3d(width, modes) for _ in range(layers))
-        self.local = nn.ModuleList(nn.Conv3d(width, width, 3, padding=1, padding_mode="circular") for _ in range(layers))
+        self.local = nn.ModuleList(
+            nn.Conv3d(width, width, 3, padding=1, padding_mode="circular") for _ in range(layers)
+        )
         self.project = nn.Sequential(nn.Conv3d(width, 2 * width, 1), nn.GELU(), nn.Conv3d(2 * width, 1, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -3,10 +3,10 @@
 The knobs are those the report varied (section 11 and the layer tables): the first
 convolution's channels, MaxPool or AvgPool, BatchNorm right after each encoder
 convolution or none, the hidden activation. (The fifth knob, the training loss, is not
-part of the network: see msdl/search.py.) A trial's architecture is named
-``<base>/<knobs>``, e.g. ``ae_binary/c16-avg-nobn-relu``, so that :func:`build_autoencoder`
+part of the network: see msdl/search/grid.py.) A trial's architecture is named
+``<base>/<knobs>``, e.g. ``ae_binary/c16-avg-nobn-relu``, so that :func:`msdl.models.registry.build_autoencoder`
 rebuilds it from the name alone (model files, checkpoint fingerprints). The names and
-knob values live in msdl/search.py, which the workflow imports without torch.
+knob values live in msdl/models/knobs.py, which the workflow imports without torch.
 
 Bases and what ``first_channels`` replaces:
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from msdl.models.autoencoders import Autoencoder, synthetic_ae
 from msdl.models.kmc import kmc_gg_ae
-from msdl.search import ArchitectureKnobs, parse_knobs
+from msdl.models.knobs import ArchitectureKnobs, parse_knobs
 
 
 def _synthetic(latent_channels: int):

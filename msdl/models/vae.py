@@ -81,7 +81,9 @@ class VariationalAutoencoder(Autoencoder):
         reconstruction = self.decoder(z)
         return (reconstruction, mean, logvar) if with_posterior else reconstruction
 
-    def training_loss(self, x: torch.Tensor, forward: nn.Module | None = None, loss: str = "mse") -> tuple[torch.Tensor, dict]:
+    def training_loss(
+        self, x: torch.Tensor, forward: nn.Module | None = None, loss: str = "mse"
+    ) -> tuple[torch.Tensor, dict]:
         """``(-ELBO per pixel with KL weighted by kl_weight, {"mse": ..., "kl": ...})``,
         batch means (``kl`` in nats per image, detached); ``forward`` is the module to
         run (this model's DDP wrapper when data parallel). The Gaussian decoder's

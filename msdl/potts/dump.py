@@ -95,7 +95,9 @@ def parse_dump(text: str, name: str = "<dump>") -> Snapshot:
     seen = np.zeros((ny, nx), dtype=np.int64)
     np.add.at(seen, (y, x), 1)
     if not (seen == 1).all():
-        raise DumpError(f"{name}: {int((seen == 0).sum())} lattice points have no site, {int((seen > 1).sum())} have several")
+        raise DumpError(
+            f"{name}: {int((seen == 0).sum())} lattice points have no site, {int((seen > 1).sum())} have several"
+        )
     spins = np.empty((ny, nx), dtype=np.int64)
     spins[y, x] = table[:, columns.index(spin_col)].astype(np.int64)
     return Snapshot(time=time, spins=spins, box=box)

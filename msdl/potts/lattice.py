@@ -29,7 +29,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from msdl.potts.rng import MASK32, _GOLDEN, mix32
+from msdl.potts.rng import _GOLDEN, MASK32, mix32
 
 #: (dy, dx) of the 8 neighbours, in a fixed order (the proposal index picks one).
 NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
@@ -57,7 +57,9 @@ def acceptance_table(kT: float, device) -> torch.Tensor:
     return p.to(torch.float32).to(device)
 
 
-def site_hashes(height: int, width: int, device, y0: int = 0, x0: int = 0, full_width: int | None = None) -> list[torch.Tensor]:
+def site_hashes(
+    height: int, width: int, device, y0: int = 0, x0: int = 0, full_width: int | None = None
+) -> list[torch.Tensor]:
     """Per sublattice, ``(H/2, W/2)`` int64 hashes of the flat site indices ``y*W + x``
     of an ``H x W`` window at ``(y0, x0)`` of a lattice ``full_width`` wide (default:
     the window is the lattice)."""
@@ -97,7 +99,10 @@ def sweep(
         centre = spins[:, a::2, b::2]
         hs, ws = centre.shape[1:]
         nbrs = torch.stack(
-            [padded[:, 1 + a + dy : 1 + a + dy + 2 * hs - 1 : 2, 1 + b + dx : 1 + b + dx + 2 * ws - 1 : 2] for dy, dx in NEIGHBOURS]
+            [
+                padded[:, 1 + a + dy : 1 + a + dy + 2 * hs - 1 : 2, 1 + b + dx : 1 + b + dx + 2 * ws - 1 : 2]
+                for dy, dx in NEIGHBOURS
+            ]
         )  # (8, B, hs, ws)
         bits = mix32(mix32(keys ^ mix32((4 * step + sub) * _GOLDEN & MASK32)) + hashes[sub])
         proposal = nbrs.gather(0, (bits & 7).unsqueeze(0)).squeeze(0)

@@ -46,7 +46,7 @@ import numpy as np
 import torch
 
 from msdl.potts.lattice import acceptance_table, choose_kernel, site_hashes, spin_dtype, sweep
-from msdl.potts.rng import MASK32, _GOLDEN, mix32, seed_keys
+from msdl.potts.rng import _GOLDEN, MASK32, mix32, seed_keys
 
 SWEEPS_PER_TIME = 26  # SPPARKS sweep solver on sc/26n
 
@@ -97,8 +97,18 @@ class AmEllipsoid:
     def from_config(cls, ds: dict) -> "AmEllipsoid":
         p, s = ds["melt_pool"], ds["scan"]
         return cls(
-            *ds["sites"], ds["nspins"], p["spot_width"], p["melt_tail_length"], p["cap_height"], p["haz"],
-            p["tail_haz"], p["cap_haz"], p["exp_factor"], s["speed"], s["hatch"], float(s["offset"][0]),
+            *ds["sites"],
+            ds["nspins"],
+            p["spot_width"],
+            p["melt_tail_length"],
+            p["cap_height"],
+            p["haz"],
+            p["tail_haz"],
+            p["cap_haz"],
+            p["exp_factor"],
+            s["speed"],
+            s["hatch"],
+            float(s["offset"][0]),
         )
 
     @property
@@ -126,7 +136,9 @@ class AmEllipsoid:
     def fields(self, t: float, device) -> tuple[Window, torch.Tensor, torch.Tensor] | None:
         """``(window, melted (1,h,w) bool, mobility (1,h,w) float32)`` at time ``t``."""
         px, py, direction = self.pool(t)
-        back, front = (px - self.tail_haz, px + self.cap_haz) if direction > 0 else (px - self.cap_haz, px + self.tail_haz)
+        back, front = (
+            (px - self.tail_haz, px + self.cap_haz) if direction > 0 else (px - self.cap_haz, px + self.tail_haz)
+        )
         win = _window(py - self.haz / 2, py + self.haz / 2, back, front, self.ny, self.nx)
         if win is None:
             return None
@@ -164,7 +176,18 @@ class Weld:
     @classmethod
     def from_config(cls, ds: dict) -> "Weld":
         p = ds["pool"]
-        return cls(*ds["sites"], ds["nspins"], p["yp"], p["alpha"], p["beta"], p["velocity"], p["haz"], p["width"], float(ds["time"]), float(ds["kT"]))
+        return cls(
+            *ds["sites"],
+            ds["nspins"],
+            p["yp"],
+            p["alpha"],
+            p["beta"],
+            p["velocity"],
+            p["haz"],
+            p["width"],
+            float(ds["time"]),
+            float(ds["kT"]),
+        )
 
     @property
     def end_time(self) -> float:
@@ -233,7 +256,11 @@ def simulate(
             view = spins[:, win.y0 : win.y1, win.x0 : win.x1]
             ys = torch.arange(win.y0, win.y1, device=device).view(-1, 1)
             xs = torch.arange(win.x0, win.x1, device=device).view(1, -1)
-            melt_bits = mix32(keys.view(-1, 1, 1) ^ mix32((step * _GOLDEN + 0x3C6EF372) & MASK32) ^ mix32((ys * model.nx + xs) & MASK32))
+            melt_bits = mix32(
+                keys.view(-1, 1, 1)
+                ^ mix32((step * _GOLDEN + 0x3C6EF372) & MASK32)
+                ^ mix32((ys * model.nx + xs) & MASK32)
+            )
             view.copy_(torch.where(melted, (melt_bits % model.nspins).to(dtype), view))
             hashes = site_hashes(win.y1 - win.y0, win.x1 - win.x0, device, win.y0, win.x0, model.nx)
             sweep(view, keys, step, table, False, hashes, mobility)

@@ -93,8 +93,14 @@ def grain_growth_sweeps(spins, keys, first_step, last_step, table, site_hash):
                         c = row[x]
                         xm, xp = left[x], right[x]
                         if (
-                            up[x] == c and down[x] == c and row[xm] == c and row[xp] == c
-                            and up[xm] == c and up[xp] == c and down[xm] == c and down[xp] == c
+                            up[x] == c
+                            and down[x] == c
+                            and row[xm] == c
+                            and row[xp] == c
+                            and up[xm] == c
+                            and up[xp] == c
+                            and down[xm] == c
+                            and down[xp] == c
                         ):
                             continue  # all 8 neighbours carry c: it would propose c
                         _fill(nb, up[xm], up[x], up[xp], row[xm], row[xp], down[xm], down[x], down[xp])
@@ -137,21 +143,39 @@ def melt_pool_sweep(spins, keys, step, table, site_hash, y0, x0, melted, mobilit
                     c = row[gx]
                     if inner_row and 0 < x < w - 1:
                         if (
-                            up[gx] == c and down[gx] == c and row[gx - 1] == c and row[gx + 1] == c
-                            and up[gx - 1] == c and up[gx + 1] == c and down[gx - 1] == c and down[gx + 1] == c
+                            up[gx] == c
+                            and down[gx] == c
+                            and row[gx - 1] == c
+                            and row[gx + 1] == c
+                            and up[gx - 1] == c
+                            and up[gx + 1] == c
+                            and down[gx - 1] == c
+                            and down[gx + 1] == c
                         ):
                             continue  # all 8 neighbours carry c: it would propose c
                         _fill(
-                            nb, up[gx - 1], up[gx], up[gx + 1], row[gx - 1], row[gx + 1],
-                            down[gx - 1], down[gx], down[gx + 1],
+                            nb,
+                            up[gx - 1],
+                            up[gx],
+                            up[gx + 1],
+                            row[gx - 1],
+                            row[gx + 1],
+                            down[gx - 1],
+                            down[gx],
+                            down[gx + 1],
                         )
                     else:  # on the window's border: EDGE beyond it, as the torch kernel's window view
                         l, r = x > 0, x + 1 < w
                         t, d = y > 0, y + 1 < h
                         _fill(
-                            nb, up[gx - 1] if t and l else EDGE, up[gx] if t else EDGE, up[gx + 1] if t and r else EDGE,
-                            row[gx - 1] if l else EDGE, row[gx + 1] if r else EDGE,
-                            down[gx - 1] if d and l else EDGE, down[gx] if d else EDGE,
+                            nb,
+                            up[gx - 1] if t and l else EDGE,
+                            up[gx] if t else EDGE,
+                            up[gx + 1] if t and r else EDGE,
+                            row[gx - 1] if l else EDGE,
+                            row[gx + 1] if r else EDGE,
+                            down[gx - 1] if d and l else EDGE,
+                            down[gx] if d else EDGE,
                             down[gx + 1] if d and r else EDGE,
                         )
                     _attempt(row, gx, c, nb, key_step, site_hash[gy, gx], table, m)

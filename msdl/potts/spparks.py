@@ -81,7 +81,9 @@ def run_spparks(dataset: dict, seed: int, command: SpparksCommand, scratch: str 
             proc = subprocess.run(argv, cwd=work, capture_output=True, text=True, timeout=command.timeout_s)
         except subprocess.TimeoutExpired as err:
             log = (work / LOG).read_text(errors="replace") if (work / LOG).exists() else str(err.stdout or "")
-            raise SpparksError(f"seed {seed}: SPPARKS ran past {command.timeout_s} s; log tail:\n{_tail(log)}") from None
+            raise SpparksError(
+                f"seed {seed}: SPPARKS ran past {command.timeout_s} s; log tail:\n{_tail(log)}"
+            ) from None
         log = (work / LOG).read_text(errors="replace") if (work / LOG).exists() else ""
         output = "\n".join(s for s in (log, proc.stdout, proc.stderr) if s)
         if proc.returncode != 0:

@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 from skimage.filters import threshold_otsu
 
-from msdl.io import atomic_path
+from msdl.figures import save_figure
 from msdl.progress import Progress
 from msdl.shards import Shard, write_shard
 from msdl.uhcsdb.inpainting import closeness, diffusion_fill, inpaint, random_mask
@@ -41,7 +41,9 @@ def pick_micrograph(rescaled: list[dict], wanted: str | None, crop_hw: tuple[int
     return (exact or big)[0]
 
 
-def make_variants(image: np.ndarray, settings: dict, logger: logging.Logger) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+def make_variants(
+    image: np.ndarray, settings: dict, logger: logging.Logger
+) -> tuple[np.ndarray, np.ndarray, list[dict]]:
     """``(variants (n, H, W) float32, masks (n, H, W) bool, closeness rows)`` of ``image`` in [0, 1]."""
     threshold = float(threshold_otsu(image))
     variants, masks, rows = [], [], []
@@ -75,7 +77,9 @@ def figure_2_6(original: np.ndarray, variants: np.ndarray, masks: np.ndarray, pa
     n = len(variants) + 1
     columns = min(5, n)
     rows = -(-n // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(2.6 * columns, 2.2 * rows + 0.4), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(2.6 * columns, 2.2 * rows + 0.4), squeeze=False, layout="constrained"
+    )
     for ax in axes.ravel():
         ax.axis("off")
     axes[0, 0].imshow(original, cmap="gray", vmin=0, vmax=1)
@@ -86,12 +90,20 @@ def figure_2_6(original: np.ndarray, variants: np.ndarray, masks: np.ndarray, pa
         ax.contour(mask, levels=[0.5], colors="red", linewidths=0.6)
         ax.set_title(f"({string.ascii_lowercase[(i - 1) % 26]}) variant {i}", fontsize=8)
     fig.suptitle(title, fontsize=9)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, dpi=120)
 
 
-def inpainting_job(rescaled: list[dict], rescaled_dir: str | Path, settings: dict, label: str, out_array: str, out_manifest: str, out_csv: str, out_figure: str, logger: logging.Logger) -> list[dict]:
+def inpainting_job(
+    rescaled: list[dict],
+    rescaled_dir: str | Path,
+    settings: dict,
+    label: str,
+    out_array: str,
+    out_manifest: str,
+    out_csv: str,
+    out_figure: str,
+    logger: logging.Logger,
+) -> list[dict]:
     """Variants of one micrograph as a train shard (seeds = variant numbers), the
     closeness CSV and Figure 2-6. ``settings`` is config ``uhcsdb.inpainting``."""
     from msdl.uhcsdb.curation import write_csv
@@ -101,7 +113,9 @@ def inpainting_job(rescaled: list[dict], rescaled_dir: str | Path, settings: dic
     with Image.open(Path(rescaled_dir) / row["rescaled_file"]) as im:
         full = np.asarray(im.convert("L"), dtype=np.float64) / 255.0
     original = full[: crop_hw[0], : crop_hw[1]]
-    logger.info(f"inpainting {settings['variants']} variants of {row['path']} ({label}), top-left {crop_hw[0]}x{crop_hw[1]} crop")
+    logger.info(
+        f"inpainting {settings['variants']} variants of {row['path']} ({label}), top-left {crop_hw[0]}x{crop_hw[1]} crop"
+    )
     variants, masks, rows = make_variants(original, settings, logger)
     write_shard(
         out_array, out_manifest, variants, Shard("train", 0, 0, len(variants)),
@@ -111,6 +125,12 @@ def inpainting_job(rescaled: list[dict], rescaled_dir: str | Path, settings: dic
     write_csv(out_csv, rows, CLOSENESS_FIELDS)
     s2_a = np.mean([r["s2_rms_inpainted"] for r in rows])
     s2_b = np.mean([r["s2_rms_diffusion"] for r in rows])
-    figure_2_6(original, variants, masks, out_figure, f"{len(variants)} inpainted variants of {row['path']} [{label}]; mean S2 RMS difference in the holes {s2_a:.4f} (diffusion fill {s2_b:.4f})")
+    figure_2_6(
+        original,
+        variants,
+        masks,
+        out_figure,
+        f"{len(variants)} inpainted variants of {row['path']} [{label}]; mean S2 RMS difference in the holes {s2_a:.4f} (diffusion fill {s2_b:.4f})",
+    )
     logger.info(f"mean two-point-statistics RMS difference: inpainted {s2_a:.4f}, diffusion fill {s2_b:.4f}")
     return rows

@@ -82,7 +82,9 @@ def image_files(folder: str | Path) -> dict[str, Path]:
     return {p.name: p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES}
 
 
-def select_micrographs(metadata_path: str | Path, folder: str | Path, settings: dict, logger: logging.Logger) -> tuple[list[dict], dict]:
+def select_micrographs(
+    metadata_path: str | Path, folder: str | Path, settings: dict, logger: logging.Logger
+) -> tuple[list[dict], dict]:
     """Step 1. Returns one row per metadata row and per unmatched file
     (:data:`SELECTION_FIELDS`; ``status`` is ``selected``, ``not selected`` or ``dropped``)
     and a summary with the target magnification and the split of samples.
@@ -172,7 +174,9 @@ def select_micrographs(metadata_path: str | Path, folder: str | Path, settings: 
     return rows, summary
 
 
-def rescale_micrographs(selection: list[dict], folder: str | Path, out_dir: str | Path, target: int, logger: logging.Logger) -> list[dict]:
+def rescale_micrographs(
+    selection: list[dict], folder: str | Path, out_dir: str | Path, target: int, logger: logging.Logger
+) -> list[dict]:
     """Step 2 for the ``selected`` rows: one row each (:data:`RESCALE_FIELDS`), ``status``
     ``rescaled`` (the PNG is written to ``out_dir``) or ``dropped``."""
     folder, out_dir = Path(folder), Path(out_dir)
@@ -205,7 +209,12 @@ def rescale_micrographs(selection: list[dict], folder: str | Path, out_dir: str 
 
 
 def cut_patches(
-    selection: list[dict], rescaled: list[dict], rescaled_dir: str | Path, dataset: dict, settings: dict, logger: logging.Logger
+    selection: list[dict],
+    rescaled: list[dict],
+    rescaled_dir: str | Path,
+    dataset: dict,
+    settings: dict,
+    logger: logging.Logger,
 ) -> tuple[dict[str, dict[str, np.ndarray]], dict]:
     """Step 3 for one patch dataset (config ``datasets.<name>``: ``patch_size`` [h, w],
     ``redundancy`` r, optional ``max_train``/``max_test``).
@@ -223,10 +232,19 @@ def cut_patches(
     for r in done:
         sel = info[r["path"]]
         H, W = int(r["rescaled_height"]), int(r["rescaled_width"])
-        entry = {"path": r["path"], "split": sel["split"], "crops": 0, "accepted": 0, "low contrast": 0, "wrong size": 0}
+        entry = {
+            "path": r["path"],
+            "split": sel["split"],
+            "crops": 0,
+            "accepted": 0,
+            "low contrast": 0,
+            "wrong size": 0,
+        }
         per_image.append(entry)
         if H < patch_hw[0] or W < patch_hw[1]:
-            entry.update(status="dropped", reason=f"rescaled image {H}x{W} is smaller than a {patch_hw[0]}x{patch_hw[1]} patch")
+            entry.update(
+                status="dropped", reason=f"rescaled image {H}x{W} is smaller than a {patch_hw[0]}x{patch_hw[1]} patch"
+            )
             logger.info(f"dropped {r['path']}: {entry['reason']}")
             progress.update()
             continue
@@ -250,7 +268,9 @@ def cut_patches(
         samples = np.concatenate([c[2] for c in chunks]) if chunks else np.zeros(0, np.int64)
         cap = dataset.get(f"max_{split}")
         if cap is not None and len(patches) > cap:
-            keep = np.sort(np.random.default_rng([settings["seed"], 1 if split == "test" else 0]).permutation(len(patches))[:cap])
+            keep = np.sort(
+                np.random.default_rng([settings["seed"], 1 if split == "test" else 0]).permutation(len(patches))[:cap]
+            )
             capped[split] = {"available": int(len(patches)), "kept": int(cap)}
             patches, ids, samples = patches[keep], ids[keep], samples[keep]
         out[split] = {"patches": patches, "micrograph_id": ids, "sample_key": samples}
@@ -270,8 +290,7 @@ def cut_patches(
         raise AssertionError(f"samples {sorted(overlap)} are in both train and test")
     logger.info(
         f"{patch_hw[0]}x{patch_hw[1]}: {summary['crops_drawn']} crops drawn, rejected {summary['rejected']}, "
-        f"kept train {summary['n']['train']} / test {summary['n']['test']}"
-        + (f", capped {capped}" if capped else "")
+        f"kept train {summary['n']['train']} / test {summary['n']['test']}" + (f", capped {capped}" if capped else "")
     )
     return out, summary
 
@@ -291,7 +310,9 @@ def load_pool(path: str | Path, split: str) -> dict[str, np.ndarray]:
 REPORT_FIELDS = SELECTION_FIELDS[:-2] + ("scale_factor", "rescaled_height", "rescaled_width", "bar_rows")
 
 
-def curation_report(selection: list[dict], rescaled: list[dict], patches: dict[str, dict], frames_label: str) -> tuple[list[dict], list[str], str]:
+def curation_report(
+    selection: list[dict], rescaled: list[dict], patches: dict[str, dict], frames_label: str
+) -> tuple[list[dict], list[str], str]:
     """Step 4: every micrograph's final fate. Returns ``(rows, fields, summary markdown)``;
     ``patches`` maps dataset name to :func:`cut_patches`' summary."""
     by_path = {r["path"]: r for r in rescaled}
@@ -314,7 +335,9 @@ def curation_report(selection: list[dict], rescaled: list[dict], patches: dict[s
                 for name, entries in per_dataset.items():
                     e = entries.get(s["path"], {})
                     row[f"{name}_patches"] = e.get("accepted", 0)
-                    row[f"{name}_rejected"] = "; ".join(f"{k} {e[k]}" for k in ("low contrast", "wrong size") if e.get(k))
+                    row[f"{name}_rejected"] = "; ".join(
+                        f"{k} {e[k]}" for k in ("low contrast", "wrong size") if e.get(k)
+                    )
                     if e.get("status") == "used":
                         used.append(name)
                     else:
@@ -346,4 +369,3 @@ def curation_report(selection: list[dict], rescaled: list[dict], patches: dict[s
             f"{s['rejected'].get('wrong size', 0)} | {s['n']['train']} | {s['n']['test']} | {len(s['samples']['train'])} | {len(s['samples']['test'])} |"
         )
     return out, fields, "\n".join(lines) + "\n"
-

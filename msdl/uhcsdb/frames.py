@@ -66,7 +66,10 @@ def detect_data_bar(frame: np.ndarray, min_rows: int = 8, uniform: float = 0.3, 
     if rows < min_rows:
         return BarCrop(0, f"no data bar found: only {rows} bottom rows are >= {uniform:.0%} of value {background}")
     if rows > max_fraction * h:
-        return BarCrop(0, f"no data bar taken: the uniform bottom band ({rows} rows of value {background}) is over {max_fraction:.0%} of the frame")
+        return BarCrop(
+            0,
+            f"no data bar taken: the uniform bottom band ({rows} rows of value {background}) is over {max_fraction:.0%} of the frame",
+        )
     return BarCrop(rows, f"data bar detected: {rows} bottom rows of background value {background}")
 
 
@@ -74,7 +77,9 @@ def crop_data_bar(frame: np.ndarray, standard_rows: int = STANDARD_BAR_ROWS) -> 
     """``(frame without its bar, BarCrop)``: the standard 38 rows for 645x522 frames,
     else :func:`detect_data_bar`."""
     if frame.shape == STANDARD_FRAME:
-        bar = BarCrop(standard_rows, f"standard {STANDARD_FRAME[1]}x{STANDARD_FRAME[0]} frame: {standard_rows}-row data bar")
+        bar = BarCrop(
+            standard_rows, f"standard {STANDARD_FRAME[1]}x{STANDARD_FRAME[0]} frame: {standard_rows}-row data bar"
+        )
     else:
         bar = detect_data_bar(frame)
     return (frame[: frame.shape[0] - bar.rows] if bar.rows else frame), bar

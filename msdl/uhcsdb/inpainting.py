@@ -40,7 +40,12 @@ def _distances(vectors: np.ndarray, targets: np.ndarray, sources: np.ndarray) ->
 
 
 def patchmatch(
-    vectors: np.ndarray, targets: np.ndarray, valid: np.ndarray, nnf: np.ndarray, rng: np.random.Generator, iterations: int = 4
+    vectors: np.ndarray,
+    targets: np.ndarray,
+    valid: np.ndarray,
+    nnf: np.ndarray,
+    rng: np.random.Generator,
+    iterations: int = 4,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Approximate nearest source patch for each target centre (Barnes et al. 2009).
 
@@ -79,7 +84,15 @@ def patchmatch(
     return nnf, cost
 
 
-def reconstruct(image: np.ndarray, mask: np.ndarray, targets: np.ndarray, nnf: np.ndarray, cost: np.ndarray, patch: int, best: bool = False) -> np.ndarray:
+def reconstruct(
+    image: np.ndarray,
+    mask: np.ndarray,
+    targets: np.ndarray,
+    nnf: np.ndarray,
+    cost: np.ndarray,
+    patch: int,
+    best: bool = False,
+) -> np.ndarray:
     """Patch-averaged reconstruction: the hole pixels get the weighted mean of what the
     nearest patches of all covering target patches say; known pixels are kept. With
     ``best``, each pixel takes the value of the covering patch with the smallest distance
@@ -185,7 +198,15 @@ def levels_for(mask: np.ndarray, patch: int, patches_across: float = 4.0) -> int
     return 1 + max(0, math.ceil(math.log2(max(width, 1.0) / (patches_across * patch))))
 
 
-def inpaint(image: np.ndarray, mask: np.ndarray, patch: int = 7, seed: int = 0, iterations: int = 6, tolerance: float = 1e-3, levels: int | None = None) -> np.ndarray:
+def inpaint(
+    image: np.ndarray,
+    mask: np.ndarray,
+    patch: int = 7,
+    seed: int = 0,
+    iterations: int = 6,
+    tolerance: float = 1e-3,
+    levels: int | None = None,
+) -> np.ndarray:
     """Fill ``mask`` of ``image`` (float (H, W) in [0, 1]) from the rest of the image
     (``levels``: pyramid depth, default :func:`levels_for`)."""
     if not mask.any():
@@ -248,7 +269,9 @@ def _upsample(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return out[: shape[0], : shape[1]]
 
 
-def random_mask(shape: tuple[int, int], holes: int, size: tuple[int, int], rng: np.random.Generator, margin: int = 8) -> np.ndarray:
+def random_mask(
+    shape: tuple[int, int], holes: int, size: tuple[int, int], rng: np.random.Generator, margin: int = 8
+) -> np.ndarray:
     """``holes`` random rectangles with sides in ``size`` pixels, away from the border."""
     H, W = shape
     mask = np.zeros(shape, dtype=bool)

@@ -15,9 +15,8 @@ import numpy as np
 from msdl.io import write_json, write_text
 from msdl.progress import get_logger
 from msdl.shards import shard_plan, write_shard
-from msdl.uhcsdb import curation
+from msdl.uhcsdb import STANDIN_LABEL, curation, frames_label
 from msdl.uhcsdb.metadata import write_metadata_csv
-from msdl.uhcsdb import STANDIN_LABEL, frames_label
 from msdl.uhcsdb.standins import EXCERPT, write_standins
 
 
@@ -27,10 +26,14 @@ def make_standins(frames_dir: str | Path, metadata_csv: str | Path, log_path: st
     Path(frames_dir).mkdir(parents=True, exist_ok=True)
     paths = write_standins(frames_dir, EXCERPT)
     write_metadata_csv(metadata_csv, list(EXCERPT))
-    logger.info(f"{STANDIN_LABEL}: wrote {len(paths)} frames to {frames_dir} and {len(EXCERPT)} real metadata rows to {metadata_csv}")
+    logger.info(
+        f"{STANDIN_LABEL}: wrote {len(paths)} frames to {frames_dir} and {len(EXCERPT)} real metadata rows to {metadata_csv}"
+    )
 
 
-def select(metadata: str, frames_dir: str, settings: dict, out_csv: str, out_json: str, log_path: str | None = None) -> dict:
+def select(
+    metadata: str, frames_dir: str, settings: dict, out_csv: str, out_json: str, log_path: str | None = None
+) -> dict:
     logger = get_logger("uhcsdb.select", log_path)
     rows, summary = curation.select_micrographs(metadata, frames_dir, settings, logger)
     summary["frames"] = frames_label(settings)
@@ -39,7 +42,9 @@ def select(metadata: str, frames_dir: str, settings: dict, out_csv: str, out_jso
     return summary
 
 
-def rescale(selection_csv: str, selection_json: str, frames_dir: str, out_dir: str, out_csv: str, log_path: str | None = None) -> list[dict]:
+def rescale(
+    selection_csv: str, selection_json: str, frames_dir: str, out_dir: str, out_csv: str, log_path: str | None = None
+) -> list[dict]:
     logger = get_logger("uhcsdb.rescale", log_path)
     target = json.loads(Path(selection_json).read_text())["target_magnification"]
     rows = curation.rescale_micrographs(curation.read_csv(selection_csv), frames_dir, out_dir, target, logger)
@@ -48,7 +53,15 @@ def rescale(selection_csv: str, selection_json: str, frames_dir: str, out_dir: s
 
 
 def patches(
-    name: str, dataset: dict, settings: dict, selection_csv: str, rescaled_csv: str, rescaled_dir: str, out_pool: str, out_json: str, log_path: str | None = None
+    name: str,
+    dataset: dict,
+    settings: dict,
+    selection_csv: str,
+    rescaled_csv: str,
+    rescaled_dir: str,
+    out_pool: str,
+    out_json: str,
+    log_path: str | None = None,
 ) -> dict:
     """Cut one patch dataset; a clear error if a split ends up empty."""
     logger = get_logger("uhcsdb.patches", log_path)
@@ -67,16 +80,32 @@ def patches(
     return summary
 
 
-def patch_shard(name: str, pool_path: str, summary_path: str, shard_size: int, split: str, index: int, out_array: str, out_manifest: str, log_path: str | None = None) -> dict:
+def patch_shard(
+    name: str,
+    pool_path: str,
+    summary_path: str,
+    shard_size: int,
+    split: str,
+    index: int,
+    out_array: str,
+    out_manifest: str,
+    log_path: str | None = None,
+) -> dict:
     """One shard of a patch dataset: patches ``[first, stop)`` of the split's pool as float32
     in [0, 1] (``seeds`` are patch indices: train 0..n_train-1, then test)."""
     summary = json.loads(Path(summary_path).read_text())
     shard = next(
-        (s for s in shard_plan(0, summary["n"]["train"], summary["n"]["test"], shard_size) if s.split == split and s.index == index),
+        (
+            s
+            for s in shard_plan(0, summary["n"]["train"], summary["n"]["test"], shard_size)
+            if s.split == split and s.index == index
+        ),
         None,
     )
     if shard is None:
-        raise ValueError(f"datasets.{name}: no {split} shard {index} for {summary['n']} patches in shards of {shard_size}")
+        raise ValueError(
+            f"datasets.{name}: no {split} shard {index} for {summary['n']} patches in shards of {shard_size}"
+        )
     offset = 0 if split == "train" else summary["n"]["train"]
     part = curation.load_pool(pool_path, split)
     rows = slice(shard.first_seed - offset, shard.stop_seed - offset)
@@ -87,11 +116,21 @@ def patch_shard(name: str, pool_path: str, summary_path: str, shard_size: int, s
         micrograph_ids=sorted({int(v) for v in part["micrograph_id"][rows]}),
         sample_keys=sorted({int(v) for v in part["sample_key"][rows]}),
     )  # fmt: skip
-    get_logger("uhcsdb.shard", log_path).info(f"{out_array}: {len(images)} patches from micrographs {manifest['micrograph_ids']}")
+    get_logger("uhcsdb.shard", log_path).info(
+        f"{out_array}: {len(images)} patches from micrographs {manifest['micrograph_ids']}"
+    )
     return manifest
 
 
-def report(selection_csv: str, rescaled_csv: str, summaries: dict[str, str], label: str, out_csv: str, out_md: str, log_path: str | None = None) -> None:
+def report(
+    selection_csv: str,
+    rescaled_csv: str,
+    summaries: dict[str, str],
+    label: str,
+    out_csv: str,
+    out_md: str,
+    log_path: str | None = None,
+) -> None:
     rows, fields, text = curation.curation_report(
         curation.read_csv(selection_csv),
         curation.read_csv(rescaled_csv),
@@ -111,20 +150,34 @@ def dataset_index(name: str, arrays: list[str], out_json: str, log_path: str | N
     index = {"dataset": name, "splits": {}}
     for path in arrays:
         images, manifest = load_shard(path)
-        split = index["splits"].setdefault(manifest["split"], {"shards": [], "patches": 0, "samples": set(), "micrographs": set()})
+        split = index["splits"].setdefault(
+            manifest["split"], {"shards": [], "patches": 0, "samples": set(), "micrographs": set()}
+        )
         # relative to the index: the same bytes wherever the results folder lives
-        split["shards"].append({"array": os.path.relpath(path, Path(out_json).parent), "patches": len(images), "sha256": manifest["sha256"]})
+        split["shards"].append(
+            {
+                "array": os.path.relpath(path, Path(out_json).parent),
+                "patches": len(images),
+                "sha256": manifest["sha256"],
+            }
+        )
         split["patches"] += len(images)
         split["samples"].update(manifest["sample_keys"])
         split["micrographs"].update(manifest["micrograph_ids"])
         index["frames"] = manifest["frames"]
-    both = index["splits"].get("train", {}).get("samples", set()) & index["splits"].get("test", {}).get("samples", set())
+    both = index["splits"].get("train", {}).get("samples", set()) & index["splits"].get("test", {}).get(
+        "samples", set()
+    )
     if both:
         raise ValueError(f"datasets.{name}: samples {sorted(both)} are in both train and test shards")
     for split in index["splits"].values():
         split["samples"], split["micrographs"] = sorted(split["samples"]), sorted(split["micrographs"])
     write_json(out_json, index)
     get_logger("uhcsdb.index", log_path).info(
-        f"{name}: " + ", ".join(f"{s} {v['patches']} patches in {len(v['shards'])} shards from {len(v['samples'])} samples" for s, v in index["splits"].items())
+        f"{name}: "
+        + ", ".join(
+            f"{s} {v['patches']} patches in {len(v['shards'])} shards from {len(v['samples'])} samples"
+            for s, v in index["splits"].items()
+        )
     )
     return index

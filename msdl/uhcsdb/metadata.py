@@ -199,9 +199,21 @@ def write_metadata_csv(path: str | Path, rows: list[Micrograph]) -> None:
         for r in rows:
             writer.writerow(
                 [
-                    r.micrograph_id, r.path, r.micron_bar, r.micron_bar_units, r.micron_bar_px, r.magnification_text,
-                    r.detector, r.sample_key, r.primary_microconstituent, r.sample_label, r.anneal_time,
-                    r.anneal_time_unit, r.anneal_temperature, r.anneal_temp_unit, r.cool_method,
+                    r.micrograph_id,
+                    r.path,
+                    r.micron_bar,
+                    r.micron_bar_units,
+                    r.micron_bar_px,
+                    r.magnification_text,
+                    r.detector,
+                    r.sample_key,
+                    r.primary_microconstituent,
+                    r.sample_label,
+                    r.anneal_time,
+                    r.anneal_time_unit,
+                    r.anneal_temperature,
+                    r.anneal_temp_unit,
+                    r.cool_method,
                 ]  # fmt: skip
             )
 
@@ -222,7 +234,12 @@ class Selection:
             value = section.get(key)
             return None if value is None else tuple(value)
 
-        return cls(tuple(section.get("primary_microconstituent", ["spheroidite"])), opt("magnification"), opt("sample_key"), opt("cool_method"))
+        return cls(
+            tuple(section.get("primary_microconstituent", ["spheroidite"])),
+            opt("magnification"),
+            opt("sample_key"),
+            opt("cool_method"),
+        )
 
     def reason_out(self, row: Micrograph) -> str | None:
         """``None`` if the row is selected, else why not."""

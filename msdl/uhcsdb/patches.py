@@ -23,7 +23,9 @@ def crop_count(height: int, width: int, patch_hw: tuple[int, int], redundancy: f
     return int(math.floor(height * width / (h * w) * redundancy + 1e-9))
 
 
-def random_crops(image: np.ndarray, patch_hw: tuple[int, int], count: int, seed: int, micrograph_id: int) -> tuple[np.ndarray, np.ndarray]:
+def random_crops(
+    image: np.ndarray, patch_hw: tuple[int, int], count: int, seed: int, micrograph_id: int
+) -> tuple[np.ndarray, np.ndarray]:
     """``count`` random crops ``(count, h, w)`` of ``image`` and their corners ``(count, 2)``.
 
     Corners outside the image cannot occur: ``image`` must be at least ``h x w``.

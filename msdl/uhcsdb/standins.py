@@ -30,7 +30,6 @@ from msdl.uhcsdb.metadata import (
     parse_magnification,
 )
 
-
 # Real rows of microstructures.sqlite (micrograph joined to sample), verbatim: nine
 # spheroidite micrographs from eight samples at 982X-19641X, the NULL-magnification
 # micrograph762 the report drops, and two pearlite rows (not selected by default).
@@ -59,7 +58,9 @@ def standin_magnification(row: Micrograph) -> float:
     return float(value or magnification_from_scale_bar(row) or 1964.0)
 
 
-def microstructure(shape_hw: tuple[int, int], um_per_px: float, seed: int, radius_um: float = 0.3, area_fraction: float = 0.15) -> np.ndarray:
+def microstructure(
+    shape_hw: tuple[int, int], um_per_px: float, seed: int, radius_um: float = 0.3, area_fraction: float = 0.15
+) -> np.ndarray:
     """Dark carbide discs on a lighter matrix, ``(H, W)`` uint8.
 
     Disc radii are lognormal around ``radius_um`` (sigma 0.35) and converted to pixels

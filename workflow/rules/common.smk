@@ -5,8 +5,8 @@ from pathlib import Path
 sys.path.insert(0, workflow.basedir)
 
 import yaml
-from msdl.config import ConfigError, dataset_shards, generator_dataset, validate_config
-from msdl.config import localization_targets
+from msdl.config import ConfigError, dataset_shards, generator_dataset
+from msdl.pipeline import validate_config
 
 try:
     validate_config(
@@ -145,7 +145,7 @@ def all_outputs():
             f"{RESULTS}/figures/{name}_latent_samples.png",
             f"{RESULTS}/figures/{name}_loss.png",
         ]
-    out += localization_targets(config)  # workflow/rules/localization.smk
+    out += LOCALIZATION_TARGETS  # workflow/rules/localization.smk
     out += potts_outputs()
     out += uhcsdb_outputs()
     out += search_outputs()  # workflow/rules/search.smk

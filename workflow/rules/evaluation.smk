@@ -1,5 +1,5 @@
 # Evaluation: every generated set judged by microstructure statistics against the real
-# test set (msdl/scoring.py), latent space interpolations and sampling schemes, a summary.
+# test set (msdl/evaluation/scoring.py), latent space interpolations and sampling schemes, a summary.
 
 
 rule score_autoencoder:

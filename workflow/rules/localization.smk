@@ -1,10 +1,7 @@
 # Localization (report sections 2.6, 4): composite SVEs + elastic fields in shards,
 # section 4.2 statistics, first-order MKS baseline, CPNet and the periodic FNO,
 # metrics and figures.
-from msdl.config import (
-    localization_shard_arrays,
-    localization_shard_of,
-)
+import msdl.localization.plan as localization_plan
 
 LOCALIZATION = config.get("localization", {"datasets": {}})
 COMPOSITES = LOCALIZATION["datasets"]
@@ -17,6 +14,21 @@ IMPORTED_COMPOSITES = [
     n for n, d in COMPOSITES.items() if d["generator"] == "mks_import"
 ]
 LOC_MODELS = LOCALIZATION.get("models", {})
+
+
+# Final outputs of this stage (rule all): statistics, then metrics and figures per predictor.
+LOC_PREDICTORS = [(name, "mks") for name in COMPOSITES] + [
+    (m["dataset"], model) for model, m in LOC_MODELS.items()
+]
+LOCALIZATION_TARGETS = [f"{LOC}/{name}/statistics.json" for name in COMPOSITES] + [
+    path
+    for name, predictor in LOC_PREDICTORS
+    for path in (
+        f"{LOC}/{name}/{predictor}/metrics.json",
+        f"{RESULTS}/figures/localization_{name}_{predictor}_parity.png",
+        f"{RESULTS}/figures/localization_{name}_{predictor}_slices.png",
+    )
+]
 
 
 wildcard_constraints:
@@ -41,7 +53,9 @@ rule composite_shard:
         runtime=SOLVE_RESOURCES["runtime"],
     params:
         dataset=lambda wc: COMPOSITES[wc.composite],
-        shard=lambda wc: localization_shard_of(config, wc.composite, wc.split, wc.index),
+        shard=lambda wc: localization_plan.shard_of(
+            config, wc.composite, wc.split, wc.index
+        ),
         device=config["device"],
     script:
         "../../scripts/composite_shard.py"
@@ -63,14 +77,16 @@ rule mks_import_shard:
         runtime=resources_of("generate")["runtime"],
     params:
         dataset=lambda wc: COMPOSITES[wc.composite],
-        shard=lambda wc: localization_shard_of(config, wc.composite, wc.split, wc.index),
+        shard=lambda wc: localization_plan.shard_of(
+            config, wc.composite, wc.split, wc.index
+        ),
     script:
         "../../scripts/mks_import_shard.py"
 
 
 rule localization_statistics:
     input:
-        train=lambda wc: localization_shard_arrays(config, wc.composite, "train"),
+        train=lambda wc: localization_plan.shard_arrays(config, wc.composite, "train"),
     output:
         f"{LOC}/{{composite}}/statistics.json",
     log:
@@ -87,8 +103,8 @@ rule localization_statistics:
 
 rule mks_baseline:
     input:
-        train=lambda wc: localization_shard_arrays(config, wc.composite, "train"),
-        test=lambda wc: localization_shard_arrays(config, wc.composite, "test"),
+        train=lambda wc: localization_plan.shard_arrays(config, wc.composite, "train"),
+        test=lambda wc: localization_plan.shard_arrays(config, wc.composite, "test"),
     output:
         model=f"{LOC}/{{composite}}/mks/model.npz",
         metrics=f"{LOC}/{{composite}}/mks/metrics.json",
@@ -111,10 +127,10 @@ rule mks_baseline:
 
 rule train_localization_model:
     input:
-        train=lambda wc: localization_shard_arrays(
+        train=lambda wc: localization_plan.shard_arrays(
             config, LOC_MODELS[wc.predictor]["dataset"], "train"
         ),
-        test=lambda wc: localization_shard_arrays(
+        test=lambda wc: localization_plan.shard_arrays(
             config, LOC_MODELS[wc.predictor]["dataset"], "test"
         ),
         statistics=lambda wc: f"{LOC}/{LOC_MODELS[wc.predictor]['dataset']}/statistics.json",

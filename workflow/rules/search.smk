@@ -1,5 +1,5 @@
 # Architecture search (issue 7): one training job per grid trial, then one leaderboard
-# per search. See README "Architecture search" and msdl/search.py.
+# per search. See README "Architecture search" and msdl/search/grid.py.
 
 
 rule search_trial:

@@ -1,6 +1,6 @@
 # Architecture search: trial names expanded from config `search.<name>.grid` at parse
 # time, wildcard constraints and input functions (rules in workflow/rules/search.smk).
-from msdl.search import trial_names, trial_regex
+from msdl.search.grid import trial_names, trial_regex
 
 SEARCHES = config.get("search") or {}
 SEARCH_TRIALS = {name: trial_names(s) for name, s in SEARCHES.items()}

@@ -50,7 +50,10 @@ class StatisticsAccumulator:
         n = len(self.means["phase"])
         if n == 0:
             raise ValueError("no SVEs given to the normalization statistics")
-        return {q: {"mean": float(np.mean(self.means[q])), "std": float(np.mean(self.stds[q])), "n_sve": n} for q in QUANTITIES}
+        return {
+            q: {"mean": float(np.mean(self.means[q])), "std": float(np.mean(self.stds[q])), "n_sve": n}
+            for q in QUANTITIES
+        }
 
 
 def standardize(x: np.ndarray, stats: dict[str, float]) -> np.ndarray:

@@ -207,7 +207,9 @@ def pseudo_inverse_symbol(symbol: np.ndarray, rel_tol: float = 1e-10) -> np.ndar
             r = [k for k in range(3) if k != j]
             c = [k for k in range(3) if k != i]
             # adj[i, j] = (-1)^(i+j) * minor(j, i)
-            cof[..., i, j] = (-1) ** (i + j) * (a[..., r[0], c[0]] * a[..., r[1], c[1]] - a[..., r[0], c[1]] * a[..., r[1], c[0]])
+            cof[..., i, j] = (-1) ** (i + j) * (
+                a[..., r[0], c[0]] * a[..., r[1], c[1]] - a[..., r[0], c[1]] * a[..., r[1], c[0]]
+            )
     det = np.einsum("...j,...j->...", a[..., 0, :], cof[..., :, 0]).real
     scale = np.abs(np.einsum("...ii->...", a)).max()
     singular = det <= (rel_tol * scale) ** 3
@@ -245,7 +247,9 @@ class VoxelElasticity:
         n_phase = len(setup.young)
         lo, hi = int(phases.min()), int(phases.max())
         if lo < 0 or hi >= n_phase:
-            raise ValueError(f"phases: labels in [{lo}, {hi}] but only {n_phase} phases have moduli (young = {setup.young})")
+            raise ValueError(
+                f"phases: labels in [{lo}, {hi}] but only {n_phase} phases have moduli (young = {setup.young})"
+            )
         self.setup, self.dtype, self.device = setup, dtype, phases.device
         self.batch, self.shape = phases.shape[0], tuple(phases.shape[1:])
         lam, mu = setup.lame()
@@ -270,7 +274,11 @@ class VoxelElasticity:
         self.k0_inv = torch.as_tensor(inv, dtype=torch.complex64, device=self.device)
         self.corners = [tuple(int(c) for c in o) for o in CORNERS]
         # planes per slab in apply(): ~1 MB of element values per SVE on the CPU
-        self.chunk = max(1, min(self.shape[0], 2**17 // (24 * self.shape[1] * self.shape[2]) + 1)) if self.device.type == "cpu" else self.shape[0]
+        self.chunk = (
+            max(1, min(self.shape[0], 2**17 // (24 * self.shape[1] * self.shape[2]) + 1))
+            if self.device.type == "cpu"
+            else self.shape[0]
+        )
 
     # nodal field u: (B, 3, N0, N1, N2); element field: (B, 24, V), row 3a + i
     def gather(self, u: torch.Tensor) -> torch.Tensor:
@@ -345,8 +353,10 @@ class VoxelElasticity:
         if self.single:
             f_e = -self.mu * (self.k_single @ u_m)[None, :, None]
         else:
-            f_e = -(self.lam * (torch.as_tensor(self.k_lam_np, dtype=self.dtype, device=self.device) @ u_m)[None, :, None]
-                    + self.mu * (torch.as_tensor(self.k_mu_np, dtype=self.dtype, device=self.device) @ u_m)[None, :, None])
+            f_e = -(
+                self.lam * (torch.as_tensor(self.k_lam_np, dtype=self.dtype, device=self.device) @ u_m)[None, :, None]
+                + self.mu * (torch.as_tensor(self.k_mu_np, dtype=self.dtype, device=self.device) @ u_m)[None, :, None]
+            )
         return self.scatter(f_e.expand(self.batch, 24, int(np.prod(self.shape))))
 
     def precondition(self, r: torch.Tensor) -> torch.Tensor:
@@ -356,9 +366,13 @@ class VoxelElasticity:
             r_hat = torch.from_numpy(scipy.fft.rfftn(r.numpy().astype(np.float32), axes=(2, 3, 4), workers=1))
         else:
             r_hat = torch.fft.rfftn(r.to(torch.float32), dim=(2, 3, 4))
-        z_hat = torch.stack([k[i, 0] * r_hat[:, 0] + k[i, 1] * r_hat[:, 1] + k[i, 2] * r_hat[:, 2] for i in range(3)], dim=1)
+        z_hat = torch.stack(
+            [k[i, 0] * r_hat[:, 0] + k[i, 1] * r_hat[:, 1] + k[i, 2] * r_hat[:, 2] for i in range(3)], dim=1
+        )
         if self.device.type == "cpu":
-            return torch.from_numpy(scipy.fft.irfftn(z_hat.numpy(), s=self.shape, axes=(2, 3, 4), workers=1)).to(r.dtype)
+            return torch.from_numpy(scipy.fft.irfftn(z_hat.numpy(), s=self.shape, axes=(2, 3, 4), workers=1)).to(
+                r.dtype
+            )
         return torch.fft.irfftn(z_hat, s=self.shape, dim=(2, 3, 4)).to(r.dtype)
 
     def voxel_strain(self, u: torch.Tensor, macro_strain: np.ndarray) -> torch.Tensor:

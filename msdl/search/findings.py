@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 
 from scipy.stats import binomtest
 
-from msdl.search import KNOBS
+from msdl.search.grid import KNOBS
 
 SUFFICE_TOLERANCE = 0.05  # 16 channels "suffice" within 5 % of the larger network's final MSE
 
@@ -196,8 +196,7 @@ def findings(trials: list[dict]) -> dict:
         ),
         _judge(
             (
-                f"16 first-layer channels suffice: final test MSE within {SUFFICE_TOLERANCE:.0%} of "
-                f"{larger} channels"
+                f"16 first-layer channels suffice: final test MSE within {SUFFICE_TOLERANCE:.0%} of {larger} channels"
                 if larger
                 else "16 first-layer channels suffice: no count above 16 in the grid"
             ),

@@ -2,7 +2,7 @@
 
 Every generated set (AE reconstructions and decoder samples at each snapshot epoch, GAN
 samples at each figure epoch, latent sampling schemes) gets the comparison score of
-:mod:`msdl.comparison` against the same real test images, and so does a set of REAL
+:mod:`msdl.evaluation.comparison` against the same real test images, and so does a set of REAL
 training images of the same size: the *floor*, the distance two samples of the true
 distribution have at that set size. A model cannot be told apart from the data by these
 statistics when its score is near the floor. Scores depend on the set size (Wasserstein
@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 from skimage.filters import threshold_otsu
 
-from msdl.comparison import SCORE_FIELDS, compare
+from msdl.evaluation.comparison import SCORE_FIELDS, compare
+from msdl.evaluation.statistics import SetStatistics, describe
 from msdl.io import atomic_path
-from msdl.statistics import SetStatistics, describe
 
 # generator -> (kind, periodic, binarization); "downsample" follows its source.
 _BY_GENERATOR = {

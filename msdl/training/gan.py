@@ -2,7 +2,7 @@
 binary cross-entropy on the discriminator's logits, one discriminator step then one
 generator step per batch, labels real = 1 and fake = 0 (the generator step asks for 1).
 
-Like :mod:`msdl.train`: the shuffle and the noise of an epoch are functions of
+Like :mod:`msdl.training.autoencoder`: the shuffle and the noise of an epoch are functions of
 ``(seed, epoch)``, a checkpoint (both networks, both optimizers, metrics, sample grids) is
 written atomically after every epoch, and a run whose fingerprint matches resumes after
 its last epoch, so a killed run continues to the same weights (CPU, same threads).
@@ -26,13 +26,21 @@ import numpy as np
 import torch
 from torch import nn
 
+from msdl.device import resolve_device
 from msdl.io import atomic_path
 from msdl.models.dcgan import build_dcgan
 from msdl.progress import Progress, format_seconds
-from msdl.train import epoch_permutation, load_checkpoint, read_metrics, resolve_device, save_checkpoint, write_metrics
+from msdl.training.common import epoch_permutation, load_checkpoint, read_metrics, save_checkpoint, write_metrics
 
 GAN_METRIC_FIELDS = (
-    "epoch", "d_loss", "g_loss", "d_real", "d_fake", "diversity_generated", "diversity_real", "diversity_ratio",
+    "epoch",
+    "d_loss",
+    "g_loss",
+    "d_real",
+    "d_fake",
+    "diversity_generated",
+    "diversity_real",
+    "diversity_ratio",
 )  # fmt: skip  (deterministic columns only: seconds and patches/s go to the log)
 
 
@@ -103,7 +111,9 @@ def train_gan(
     x_train = (torch.from_numpy(np.ascontiguousarray(train_images, dtype=np.float32)).unsqueeze(1) * 2 - 1).to(device)
     grid_noise = fixed_noise(cfg.samples, cfg.latent_dim, cfg.seed + 1)
     diversity_noise = fixed_noise(cfg.diversity_samples, cfg.latent_dim, cfg.seed + 2)
-    real_pick = torch.randperm(len(x_train), generator=torch.Generator().manual_seed(cfg.seed + 3))[: cfg.diversity_samples]
+    real_pick = torch.randperm(len(x_train), generator=torch.Generator().manual_seed(cfg.seed + 3))[
+        : cfg.diversity_samples
+    ]
     diversity_real = mean_pairwise_distance(x_train[real_pick.to(device)].cpu())
 
     checkpoint_path = state_dir / "checkpoint.pt"
@@ -149,7 +159,14 @@ def train_gan(
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             opt_g.step()
-            stats = torch.stack([d_loss.detach(), g_loss.detach(), torch.sigmoid(logits_real.detach()).mean(), torch.sigmoid(logits_fake.detach()).mean()])
+            stats = torch.stack(
+                [
+                    d_loss.detach(),
+                    g_loss.detach(),
+                    torch.sigmoid(logits_real.detach()).mean(),
+                    torch.sigmoid(logits_fake.detach()).mean(),
+                ]
+            )
             sums += stats.double() * n
             progress.done += n
             if time.perf_counter() - progress.last >= cfg.log_every_s:
@@ -183,7 +200,9 @@ def train_gan(
         )
     missing = [e for e in cfg.figure_epochs if e not in grids]
     if missing:
-        raise FileNotFoundError(f"{checkpoint_path}: sample grids of epochs {missing} missing; delete {state_dir} and retrain")
+        raise FileNotFoundError(
+            f"{checkpoint_path}: sample grids of epochs {missing} missing; delete {state_dir} and retrain"
+        )
     samples = {e: ((grids[e][:, 0].numpy() + 1) / 2).clip(0, 1) for e in sorted(cfg.figure_epochs)}
     return generator.cpu(), discriminator.cpu(), metrics, samples
 
@@ -196,7 +215,9 @@ def write_gan_metrics(path: str | Path, metrics: list[dict]) -> None:
 read_gan_metrics = read_metrics
 
 
-def save_gan(path: str | Path, cfg: GanConfig, generator: nn.Module, discriminator: nn.Module, samples: dict[int, np.ndarray]) -> None:
+def save_gan(
+    path: str | Path, cfg: GanConfig, generator: nn.Module, discriminator: nn.Module, samples: dict[int, np.ndarray]
+) -> None:
     """The trained DCGAN: both networks, config, and the sample grids by epoch
     (loadable with ``torch.load(path, weights_only=True)``)."""
     with atomic_path(path) as tmp:

@@ -18,7 +18,7 @@ report's link scripts; the report used 8,550 of them (80/20 split: 6,840 / 1,710
 split is by seed range (train seeds first), see :mod:`msdl.shards`.
 
 Determinism: the volume fraction and the noise of a seed come from the PCG64 stream of
-``(stream, seed)`` (:func:`msdl.synthetic._rng`), independent of the shard it is in.
+``(stream, seed)`` (:func:`msdl.rng.stream_rng`), independent of the shard it is in.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import re
 
 import numpy as np
 
-from msdl.synthetic import _rng
+from msdl.rng import stream_rng
 
 WIDTHS = (1, 3, 5, 7)
 TRIPLES = tuple(itertools.product(WIDTHS, repeat=3))
@@ -94,7 +94,7 @@ def composite(
     The target volume fraction is drawn first, then the noise, from the seed's own stream;
     the returned fraction is the exact one realised (``round(vf size^3) / size^3``).
     """
-    rng = _rng(stream, seed)
+    rng = stream_rng(stream, seed)
     vf = float(rng.uniform(*vf_range))
     noise = rng.random((size, size, size))
     phases = threshold_exact(periodic_gaussian_3d(noise, widths_of(seed)), vf)

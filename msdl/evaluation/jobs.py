@@ -1,37 +1,40 @@
 """The evaluation stage's jobs: comparison scores per epoch, latent space, the summary.
 
 Each function is one Snakemake rule's work (workflow/rules/evaluation.smk); the numbers
-come from :mod:`msdl.scoring`, the latents from :mod:`msdl.latent`.
+come from :mod:`msdl.evaluation.scoring`, the latents from :mod:`msdl.training.latent`.
 """
 
 from __future__ import annotations
 
 import csv
 import logging
+
 import numpy as np
 
 from msdl import figures
-from msdl.gan_train import load_gan_samples
+from msdl.evaluation.scoring import Judge, StatisticsSettings, read_scores, score_rows, write_scores
 from msdl.io import atomic_path
-from msdl.latent import (
+from msdl.normalization import denormalize, normalize
+from msdl.shards import load_split
+from msdl.training.autoencoder import load_model
+from msdl.training.gan import load_gan_samples
+from msdl.training.latent import (
     decode,
     encode,
     fit_gaussian,
     interpolate,
     reconstruct,
+    sample_decoder_latents,
     sample_gaussian,
     sample_nearest_jitter,
-    sample_decoder_latents,
     sample_prior,
     sample_uniform_box,
 )
-from msdl.normalization import denormalize, normalize
-from msdl.scoring import Judge, StatisticsSettings, read_scores, score_rows, write_scores
-from msdl.shards import load_split
-from msdl.train import load_model
 
 
-def _judge(train_shards: list[str], test_shards: list[str], settings: StatisticsSettings, evaluation: dict) -> tuple[Judge, np.ndarray, np.ndarray]:
+def _judge(
+    train_shards: list[str], test_shards: list[str], settings: StatisticsSettings, evaluation: dict
+) -> tuple[Judge, np.ndarray, np.ndarray]:
     """A judge with the first ``evaluation.images`` test images as reference; also returns
     the train and reference images (float32, [0, 1])."""
     test, _ = load_split(test_shards)
@@ -65,7 +68,9 @@ def score_autoencoder(
         logger.info(f"{name} epoch {epoch}: scored")
     rows = score_rows(judge, sets)
     write_scores(out_csv, rows, judge.fields)
-    figures.score_curves(rows, judge.fields, out_png, f"{name}: microstructure statistics vs the real test set ({len(reference)} images)")
+    figures.score_curves(
+        rows, judge.fields, out_png, f"{name}: microstructure statistics vs the real test set ({len(reference)} images)"
+    )
     return rows
 
 
@@ -85,7 +90,9 @@ def score_gan(
     judge, _, reference = _judge(train_shards, test_shards, settings, evaluation)
     rows = score_rows(judge, {(epoch, "gan_samples"): images for epoch, images in sorted(samples.items())})
     write_scores(out_csv, rows, judge.fields)
-    figures.score_curves(rows, judge.fields, out_png, f"{name}: microstructure statistics vs the real test set ({len(reference)} images)")
+    figures.score_curves(
+        rows, judge.fields, out_png, f"{name}: microstructure statistics vs the real test set ({len(reference)} images)"
+    )
     logger.info(f"{name}: scored epochs {sorted(samples)}")
     return rows
 
@@ -161,6 +168,17 @@ def score_summary(score_files: dict[str, tuple[str, str]], out_csv: str, out_png
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(SUMMARY_FIELDS)
         for r in rows:
-            writer.writerow([r["dataset"], r["model"], r["set"], r["epoch"], r["n"], f"{r['total']:.6g}", f"{r['floor_total']:.6g}", f"{r['ratio']:.4g}"])
+            writer.writerow(
+                [
+                    r["dataset"],
+                    r["model"],
+                    r["set"],
+                    r["epoch"],
+                    r["n"],
+                    f"{r['total']:.6g}",
+                    f"{r['floor_total']:.6g}",
+                    f"{r['ratio']:.4g}",
+                ]
+            )
     figures.score_bars(rows, out_png, "Comparison score of every generated set over its floor (last epoch)")
     return rows

@@ -5,28 +5,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LogNorm
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from msdl.io import atomic_path  # noqa: E402
+from msdl.figures import save_figure
 
 
 def parity_plot(true: np.ndarray, pred: np.ndarray, title: str, path: str | Path) -> None:
     """Predicted vs true eps_xx for sampled test voxels (2D histogram, log counts)."""
     fig, ax = plt.subplots(figsize=(4.8, 4.4))
     lo, hi = np.percentile(np.concatenate([true, pred]), [0.1, 99.9])
-    ax.hist2d(true, pred, bins=120, range=[[lo, hi], [lo, hi]], cmap="viridis", norm=matplotlib.colors.LogNorm())
+    ax.hist2d(true, pred, bins=120, range=[[lo, hi], [lo, hi]], cmap="viridis", norm=LogNorm())
     ax.plot([lo, hi], [lo, hi], "w--", lw=1)
     ax.set_xlabel(r"true $\varepsilon_{xx}$")
     ax.set_ylabel(r"predicted $\varepsilon_{xx}$")
     ax.set_title(title.replace(": ", ":\n", 1), fontsize=7)
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=130)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def mid_slices(names, phase, true, pred, title: str, path: str | Path) -> None:
@@ -48,6 +44,4 @@ def mid_slices(names, phase, true, pred, title: str, path: str | Path) -> None:
             a.set_xticks([])
             a.set_yticks([])
     fig.suptitle(title, fontsize=9)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)

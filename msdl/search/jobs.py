@@ -1,6 +1,6 @@
 """The two jobs of an architecture search: one trial, and the leaderboard of all trials.
 
-A trial is an ordinary training job (msdl/training_job.py: checkpoint every epoch, resume
+A trial is an ordinary training job (msdl/training/jobs.py: checkpoint every epoch, resume
 after a kill) of the trial's ``<base>/<knobs>`` architecture with the trial's loss, plus
 the untrained network's test MSE (for the speed measure) and a small JSON record.
 """
@@ -13,19 +13,19 @@ from pathlib import Path
 import torch
 
 from msdl.io import write_json, write_text
-from msdl.models import build_autoencoder
+from msdl.models.registry import build_autoencoder
 from msdl.normalization import normalize, transform
 from msdl.progress import get_logger
-from msdl.search import parse_trial, trial_model_config, trial_record
-from msdl.search_figures import curves_by_knob, leaderboard_bars
-from msdl.search_findings import findings, findings_text, leaderboard, leaderboard_csv
+from msdl.search.figures import curves_by_knob, leaderboard_bars
+from msdl.search.findings import findings, findings_text, leaderboard, leaderboard_csv
+from msdl.search.grid import parse_trial, trial_model_config, trial_record
 from msdl.shards import load_split, read_manifest
-from msdl.train import evaluate_mse
-from msdl.training_job import run_training
+from msdl.training.autoencoder import evaluate_mse
+from msdl.training.jobs import run_training
 
 
 def initial_test_mse(architecture: str, seed: int, test_images, norm: dict, batch_size: int) -> float:
-    """Test MSE in image units of the untrained network, initialized as :func:`msdl.train.train`
+    """Test MSE in image units of the untrained network, initialized as :func:`msdl.training.autoencoder.train`
     initializes it (``torch.manual_seed(seed)`` then build); ``test_images`` ``(N, H, W)`` in [0, 1]."""
     torch.manual_seed(seed)
     model = build_autoencoder(architecture)

@@ -14,7 +14,7 @@ import numpy as np
 
 from msdl.progress import Progress
 from msdl.shards import Shard, load_shard, write_shard
-from msdl.synthetic import binarize, smooth_image
+from msdl.synthetic.fields import binarize, smooth_image
 
 
 def generate_gaussian_shard(
@@ -51,7 +51,9 @@ def threshold_shard(
     binary = np.empty(smooth.shape, dtype=np.uint8)
     for i, image in enumerate(smooth):
         binary[i] = binarize(image, dataset["volume_fraction"])
-    logger.info(f"{name} {shard.split} {shard.name}: thresholded {len(binary)} images at volume fraction {dataset['volume_fraction']}")
+    logger.info(
+        f"{name} {shard.split} {shard.name}: thresholded {len(binary)} images at volume fraction {dataset['volume_fraction']}"
+    )
     return write_shard(
         array_path,
         manifest_path,

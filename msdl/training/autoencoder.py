@@ -17,12 +17,10 @@ not part of it, so raising ``epochs`` continues a finished run.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,9 +30,11 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from msdl.device import resolve_device
 from msdl.io import atomic_path
-from msdl.models import build_autoencoder
+from msdl.models.registry import build_autoencoder
 from msdl.progress import Progress, format_seconds
+from msdl.training.common import epoch_permutation, load_checkpoint, process_group, save_checkpoint
 
 # Deterministic columns only, so that the file's bytes are reproducible (same seed, same
 # data, CPU); time per epoch and images/s are in the training log and benchmark TSV.
@@ -60,29 +60,8 @@ class TrainConfig:
     kl_weight: float | None = None  # beta: weight of the KL term (1 = the ELBO)
 
     def loss_settings(self) -> dict:
-        """The VAE loss keywords that are set, for :func:`msdl.models.build_autoencoder`."""
+        """The VAE loss keywords that are set, for :func:`msdl.models.registry.build_autoencoder`."""
         return {k: getattr(self, k) for k in ("decoder_sigma", "kl_weight") if getattr(self, k) is not None}
-
-
-def resolve_device(name: str) -> torch.device:
-    """``auto`` -> CUDA when present, else CPU; ``cuda`` without a GPU is an error.
-
-    Under torchrun (``LOCAL_RANK`` set) CUDA means this process's GPU, ``cuda:LOCAL_RANK``.
-    """
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError(f"device {name!r} requested but torch sees no CUDA device")
-    if name == "cuda" and "LOCAL_RANK" in os.environ:
-        return torch.device("cuda", int(os.environ["LOCAL_RANK"]))
-    return torch.device(name)
-
-
-def process_group() -> tuple[int, int]:
-    """``(rank, world size)`` of the data-parallel group; ``(0, 1)`` for a single process."""
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
 
 
 def fingerprint(cfg: TrainConfig, data_ids: list[str], norm: dict) -> str:
@@ -111,12 +90,6 @@ def metric_fields(model: nn.Module) -> tuple[str, ...]:
     return METRIC_FIELDS + tuple(getattr(model, "extra_metric_fields", ()))
 
 
-def epoch_permutation(n: int, seed: int, epoch: int) -> torch.Tensor:
-    """The shuffle of one epoch: a function of ``(seed, epoch)`` only."""
-    generator = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
-    return torch.randperm(n, generator=generator)
-
-
 @torch.no_grad()
 def evaluate_mse(model: nn.Module, images: torch.Tensor, batch_size: int, device: torch.device) -> float:
     """Mean squared reconstruction error over ``images`` ``(N, 1, H, W)``, in eval mode."""
@@ -126,17 +99,6 @@ def evaluate_mse(model: nn.Module, images: torch.Tensor, batch_size: int, device
         x = images[start : start + batch_size].to(device)
         total += nn.functional.mse_loss(model(x), x, reduction="sum").double()
     return float(total) / images.numel()
-
-
-def save_checkpoint(path: Path, state: dict) -> None:
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
-
-
-def load_checkpoint(path: Path) -> dict | None:
-    if not path.exists():
-        return None
-    return torch.load(path, map_location="cpu", weights_only=True)
 
 
 def train(
@@ -247,7 +209,13 @@ def train(
             save_checkpoint(state_dir / f"snapshot-epoch{epoch:04d}.pt", cpu_state)
         save_checkpoint(
             checkpoint_path,
-            {"run_id": run_id, "epoch": epoch, "model": cpu_state, "optimizer": optimizer.state_dict(), "metrics": metrics},
+            {
+                "run_id": run_id,
+                "epoch": epoch,
+                "model": cpu_state,
+                "optimizer": optimizer.state_dict(),
+                "metrics": metrics,
+            },
         )
         done = epoch - start_epoch + 1
         per_epoch = (time.perf_counter() - run_start) / done
@@ -269,21 +237,6 @@ def train(
             raise FileNotFoundError(f"{path}: snapshot of epoch {epoch} missing; delete {state_dir} and retrain")
         snapshots[epoch] = torch.load(path, map_location="cpu", weights_only=True)
     return model.cpu(), metrics, snapshots
-
-
-def write_metrics(path: str | Path, metrics: list[dict], fields: tuple[str, ...] = METRIC_FIELDS) -> None:
-    """Per-epoch metrics as CSV (columns ``fields``, default :data:`METRIC_FIELDS`), atomically."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=fields)
-            writer.writeheader()
-            for row in metrics:
-                writer.writerow({k: row[k] for k in fields})
-
-
-def read_metrics(path: str | Path) -> list[dict]:
-    with open(path, newline="") as fh:
-        return [{k: (int(v) if k == "epoch" else float(v)) for k, v in row.items()} for row in csv.DictReader(fh)]
 
 
 def save_model(path: str | Path, cfg: TrainConfig, model: nn.Module, snapshots: dict[int, dict], norm: dict) -> None:

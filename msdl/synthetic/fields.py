@@ -30,19 +30,11 @@ across machines that run the same NumPy build on the same CPU architecture.
 
 from __future__ import annotations
 
-import zlib
-
 import numpy as np
 from scipy import ndimage
 from scipy.special import ndtr
 
-
-def _rng(stream: str, seed: int) -> np.random.Generator:
-    """The random generator of one (stream, seed): independent of any other pair."""
-    if seed < 0:
-        raise ValueError(f"seed {seed}: seeds must be non-negative integers")
-    key = zlib.crc32(stream.encode("utf-8"))
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(key,))))
+from msdl.rng import stream_rng
 
 
 def gaussian_transfer(shape: tuple[int, int], covariance: np.ndarray, real: bool = True) -> np.ndarray:
@@ -71,7 +63,7 @@ def filtered_field(stream: str, seed: int, shape: tuple[int, int], covariance: n
     ``z`` has zero mean and unit variance in expectation (the exact variance of filtered
     white noise, ``(1/12) mean |T|^2`` over the full spectrum, is divided out).
     """
-    noise = _rng(stream, seed).random(shape) - 0.5
+    noise = stream_rng(stream, seed).random(shape) - 0.5
     std = np.sqrt(np.mean(gaussian_transfer(shape, covariance, real=False) ** 2) / 12.0)
     return periodic_gaussian_filter(noise, covariance) / std
 

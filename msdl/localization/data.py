@@ -14,12 +14,12 @@ volume fractions, and for generated data the solver iterations and residuals.
 
 Two sources fill the same shards:
 
-- ``elastic_composites``: :func:`msdl.composites.composite` microstructures solved with
-  :func:`msdl.elastic.solve` (our own labels);
+- ``elastic_composites``: :func:`msdl.localization.composites.composite` microstructures solved with
+  :func:`msdl.localization.elastic.solve` (our own labels);
 - ``mks_import``: the original MKS/MATIN files of a user, one ``.npy`` per SVE:
   ``<source_dir>/**/M_gaussian_*.npy`` (microstructure), ``Strain.Resp_<name>.npy`` and
   ``Stress.Resp_<name>.npy`` (responses), found anywhere below ``source_dir``. Seed ``s``
-  of the dataset is the ``s``-th complete SVE in the order of :func:`msdl.composites.seed_of`.
+  of the dataset is the ``s``-th complete SVE in the order of :func:`msdl.localization.composites.seed_of`.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from msdl.composites import composite, name_of, seed_of
-from msdl.elastic import VOIGT, ElasticSetup, solve
+from msdl.device import resolve_device
+from msdl.localization.composites import composite, name_of, seed_of
+from msdl.localization.elastic import VOIGT, ElasticSetup, solve
 from msdl.progress import Progress
 from msdl.shards import Shard, write_shard
 
@@ -56,16 +56,14 @@ def elastic_setup(dataset: dict) -> ElasticSetup:
     )
 
 
-def resolve_device(device: str) -> str:
-    """``auto`` -> ``cuda`` when torch sees a GPU, else ``cpu``."""
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
-
-
 def generate_composite_shard(
-    name: str, dataset: dict, shard: Shard, array_path: str | Path, manifest_path: str | Path,
-    logger: logging.Logger, device: str = "cpu",
+    name: str,
+    dataset: dict,
+    shard: Shard,
+    array_path: str | Path,
+    manifest_path: str | Path,
+    logger: logging.Logger,
+    device: str = "cpu",
 ) -> dict:
     """Generate and solve one shard of an ``elastic_composites`` dataset; return the manifest."""
     size = int(dataset["size"])
@@ -73,7 +71,7 @@ def generate_composite_shard(
     setup = elastic_setup(dataset)
     full = bool(dataset["full_tensors"])
     batch = int(dataset["elastic"]["batch"])
-    device = resolve_device(device)
+    device = str(resolve_device(device))
     seeds = list(shard.seeds)
     out = np.empty((len(seeds), len(channels(full)), size, size, size), dtype=np.float32)
     fractions, iterations, residuals = [], [], []
@@ -94,12 +92,24 @@ def generate_composite_shard(
         iterations += res.iterations.tolist()
         residuals += res.residual.tolist()
         progress.update(len(chunk))
-    logger.info(f"{name} {shard.split} {shard.name}: CG iterations min/mean/max {min(iterations)}/{np.mean(iterations):.1f}/{max(iterations)}")
+    logger.info(
+        f"{name} {shard.split} {shard.name}: CG iterations min/mean/max {min(iterations)}/{np.mean(iterations):.1f}/{max(iterations)}"
+    )
     return write_shard(
-        array_path, manifest_path, out, shard,
-        dataset=name, generator="elastic_composites", stream=name, channels=channels(full),
-        names=[name_of(s) for s in seeds], volume_fractions=fractions,
-        solver_iterations=iterations, solver_residuals=residuals, elastic=dict(dataset["elastic"]), device=device,
+        array_path,
+        manifest_path,
+        out,
+        shard,
+        dataset=name,
+        generator="elastic_composites",
+        stream=name,
+        channels=channels(full),
+        names=[name_of(s) for s in seeds],
+        volume_fractions=fractions,
+        solver_iterations=iterations,
+        solver_residuals=residuals,
+        elastic=dict(dataset["elastic"]),
+        device=device,
     )
 
 
@@ -119,7 +129,7 @@ class MksFiles:
 
 
 def find_mks_files(source_dir: str | Path) -> list[MksFiles]:
-    """Every complete SVE below ``source_dir`` in seed order (:func:`msdl.composites.seed_of`).
+    """Every complete SVE below ``source_dir`` in seed order (:func:`msdl.localization.composites.seed_of`).
 
     Microstructure files without both responses are skipped (the report's link scripts
     drop such broken links too); a name outside the naming scheme is an error naming it.
@@ -150,7 +160,9 @@ def _load_field(path: Path, size: int | None) -> np.ndarray:
     a = np.squeeze(a)
     if a.ndim != 3 or len(set(a.shape)) != 1 or (size is not None and a.shape[0] != size):
         want = f"{size}^3" if size else "a cube"
-        raise ValueError(f"{path}: shape {np.load(path, allow_pickle=False).shape}, expected {want} (leading singleton axes allowed)")
+        raise ValueError(
+            f"{path}: shape {np.load(path, allow_pickle=False).shape}, expected {want} (leading singleton axes allowed)"
+        )
     if not np.all(np.isfinite(a)):
         raise ValueError(f"{path}: contains NaN or infinite values")
     return a
@@ -179,7 +191,14 @@ def import_mks_shard(
         names.append(f.name)
         progress.update()
     return write_shard(
-        array_path, manifest_path, out, shard,
-        dataset=name, generator="mks_import", source_dir=str(dataset["source_dir"]), channels=channels(False),
-        names=names, volume_fractions=[float(v) for v in out[:, 0].mean(axis=(1, 2, 3))],
+        array_path,
+        manifest_path,
+        out,
+        shard,
+        dataset=name,
+        generator="mks_import",
+        source_dir=str(dataset["source_dir"]),
+        channels=channels(False),
+        names=names,
+        volume_fractions=[float(v) for v in out[:, 0].mean(axis=(1, 2, 3))],
     )

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib.patches import Patch
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-
-from msdl.figures import _save  # noqa: E402
-from msdl.search import KNOBS  # noqa: E402
+from msdl.figures import save_figure
+from msdl.search.grid import KNOBS
 
 
 def varied_knobs(trials: list[dict]) -> list[str]:
@@ -53,7 +50,7 @@ def leaderboard_bars(trials: list[dict], path: str | Path, title: str) -> None:
         ax.grid(True, axis="y", alpha=0.3)
     axes[0, 0].set_title(title, fontsize=10)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def curves_by_knob(trials: list[dict], path: str | Path, title: str) -> None:
@@ -75,4 +72,4 @@ def curves_by_knob(trials: list[dict], path: str | Path, title: str) -> None:
     axes[0, 0].set_ylabel("test MSE (image units)")
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)

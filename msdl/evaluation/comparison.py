@@ -1,6 +1,6 @@
 """Comparison score of a generated image set against a reference set, by their statistics.
 
-:func:`compare` turns two :class:`msdl.statistics.SetStatistics` into distances, each
+:func:`compare` turns two :class:`msdl.evaluation.statistics.SetStatistics` into distances, each
 scale free (0 = same statistics; about 1 = off by the reference's own scale):
 
 - ``s2``: RMS difference of the mean radial S2 curves over radius ``0..R`` (``R`` the
@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import wasserstein_distance
 
-from msdl.statistics import KINDS, SetStatistics, describe
+from msdl.evaluation.statistics import KINDS, SetStatistics, describe
 
 EMPTY_DISTANCE = 100.0  # distance of an empty/degenerate distribution: 100 reference scales
 

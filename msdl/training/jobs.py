@@ -1,7 +1,9 @@
-"""One training job of the workflow: load checked shards, normalize, train, save.
+"""The training stage's jobs: an autoencoder (or VAE) training run and a DCGAN training run.
+
+An autoencoder job loads checked shards, normalizes, trains and saves.
 
 With ``processes > 1`` (the rule's ``processes`` resource: one per GPU of the node) the
-job is run by ``torchrun --standalone --nproc_per_node=N -m msdl.training_job ARGS.json``
+job is run by ``torchrun --standalone --nproc_per_node=N -m msdl.training.jobs ARGS.json``
 as DistributedDataParallel (NCCL on GPUs, gloo on CPUs).
 """
 
@@ -21,7 +23,9 @@ import torch.distributed as dist
 from msdl.normalization import normalize, transform
 from msdl.progress import get_logger
 from msdl.shards import load_split, read_manifest
-from msdl.train import TrainConfig, fingerprint, metric_fields, process_group, save_model, train, write_metrics
+from msdl.training.autoencoder import TrainConfig, fingerprint, metric_fields, save_model, train
+from msdl.training.common import process_group, write_metrics
+from msdl.training.gan import GanConfig, gan_fingerprint, save_gan, train_gan, write_gan_metrics
 
 
 def train_config(model_config: dict, device: str) -> TrainConfig:
@@ -85,6 +89,38 @@ def run_training(
     return metrics
 
 
+def gan_config(entry: dict, device: str) -> GanConfig:
+    """A :class:`GanConfig` from a ``gans.<name>`` config entry."""
+    keys = ("epochs", "batch_size", "learning_rate", "beta1", "latent_dim", "seed", "samples", "diversity_samples")
+    return GanConfig(**{k: entry[k] for k in keys}, device=device, figure_epochs=sorted(entry["figure_epochs"]))
+
+
+def run_gan_training(
+    entry: dict,
+    device: str,
+    train_shards: list[str],
+    state_dir: str,
+    model_path: str,
+    metrics_path: str,
+    log_path: str | None = None,
+    threads: int | None = None,
+) -> list[dict]:
+    logger = get_logger("gan", log_path)
+    if threads:
+        torch.set_num_threads(threads)
+    cfg = gan_config(entry, device)
+    images, _ = load_split(train_shards)
+    run_id = gan_fingerprint(cfg, [read_manifest(Path(p).with_suffix(".json"))["sha256"] for p in train_shards])
+    generator, discriminator, metrics, samples = train_gan(cfg, images, state_dir, run_id, logger)
+    write_gan_metrics(metrics_path, metrics)
+    save_gan(model_path, cfg, generator, discriminator, samples)
+    last = metrics[-1]
+    logger.info(
+        f"wrote {model_path}; final diversity ratio {last['diversity_ratio']:.3f}, D(x) {last['d_real']:.3f}, D(G(z)) {last['d_fake']:.3f}"
+    )
+    return metrics
+
+
 def launch_training(processes: int = 1, **job) -> None:
     """Run :func:`run_training` here (1 process) or under torchrun (``processes`` > 1).
 
@@ -99,13 +135,13 @@ def launch_training(processes: int = 1, **job) -> None:
     with tempfile.TemporaryDirectory(prefix="msdl-ddp-") as tmp:
         args = Path(tmp) / "job.json"
         args.write_text(json.dumps(job))
-        cmd = [torchrun, "--standalone", f"--nproc_per_node={processes}", "-m", "msdl.training_job", str(args)]
+        cmd = [torchrun, "--standalone", f"--nproc_per_node={processes}", "-m", "msdl.training.jobs", str(args)]
         subprocess.run(cmd, check=True, env={**os.environ, "PYTHONPATH": _package_root_path()})
 
 
 def _package_root_path() -> str:
     """PYTHONPATH that makes the workers import this very msdl (a checkout or an install)."""
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])
     return os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])
 
 

@@ -1,7 +1,7 @@
 """Fit and score localization predictors on sharded test sets (shared by MKS and the networks).
 
 A predictor maps one phase field ``(N, N, N)`` (0/1) to a predicted ``strain_xx`` field.
-:func:`evaluate` streams the test shards, scores every SVE (:mod:`msdl.localization_metrics`)
+:func:`evaluate` streams the test shards, scores every SVE (:mod:`msdl.localization.metrics`)
 and keeps what the figures need: ``figure_sves`` whole SVEs (phase, true, predicted) and a
 seeded sample of ``parity_points`` voxels (true, predicted).
 """
@@ -16,8 +16,8 @@ from typing import Callable, Iterator
 import numpy as np
 
 from msdl.io import atomic_path
-from msdl.localization_metrics import ScoreAccumulator, sample_positions
-from msdl.mks import MksFitter, MksModel
+from msdl.localization.metrics import ScoreAccumulator, sample_positions
+from msdl.localization.mks import MksFitter, MksModel
 from msdl.progress import Progress
 from msdl.shards import load_shard, read_manifest
 
@@ -45,8 +45,11 @@ def fit_mks(train_paths: list[str | Path], logger: logging.Logger) -> MksModel:
 
 
 def evaluate(
-    predict: Callable[[np.ndarray], np.ndarray], test_paths: list[str | Path], metrics_cfg: dict,
-    examples_path: str | Path, logger: logging.Logger,
+    predict: Callable[[np.ndarray], np.ndarray],
+    test_paths: list[str | Path],
+    metrics_cfg: dict,
+    examples_path: str | Path,
+    logger: logging.Logger,
 ) -> dict:
     """Score ``predict`` on every test SVE; write the figure examples; return the metrics."""
     n = count_sves(test_paths)
@@ -75,6 +78,12 @@ def evaluate(
     metrics = scores.result()
     logger.info(f"prediction {seconds / n:.3f} s per SVE")  # timings in the log: metrics.json stays reproducible
     with atomic_path(examples_path) as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, names=np.array(names), phase=np.stack(phases), true=np.stack(trues), pred=np.stack(preds),
-                 parity=np.concatenate(parity)[: metrics_cfg["parity_points"]])
+        np.savez(
+            fh,
+            names=np.array(names),
+            phase=np.stack(phases),
+            true=np.stack(trues),
+            pred=np.stack(preds),
+            parity=np.concatenate(parity)[: metrics_cfg["parity_points"]],
+        )
     return metrics

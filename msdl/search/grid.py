@@ -22,59 +22,8 @@ import math
 import re
 from dataclasses import dataclass
 
-POOL_VALUES = ("max", "avg")
-BATCH_NORM_VALUES = ("after_conv", "none")
-ACTIVATION_CODES = {"relu": "relu", "leaky_relu": "lrelu", "tanh": "tanh"}
-_NAME = re.compile(r"^c(?P<c>[1-9]\d*)-(?P<pool>max|avg)-(?P<bn>bn|nobn)-(?P<act>relu|lrelu|tanh)$")
-
-
-@dataclass(frozen=True)
-class ArchitectureKnobs:
-    """The network knobs of one trial (``batch_norm``: ``after_conv`` or ``none``)."""
-
-    first_channels: int
-    pool: str
-    batch_norm: str
-    activation: str
-
-    def __post_init__(self):
-        if not (isinstance(self.first_channels, int) and self.first_channels >= 1):
-            raise ValueError(f"first_channels must be a positive integer, got {self.first_channels!r}")
-        for knob, value, allowed in (
-            ("pool", self.pool, POOL_VALUES),
-            ("batch_norm", self.batch_norm, BATCH_NORM_VALUES),
-            ("activation", self.activation, tuple(ACTIVATION_CODES)),
-        ):
-            if value not in allowed:
-                raise ValueError(f"unknown {knob} {value!r}; known: {list(allowed)}")
-
-    @property
-    def name(self) -> str:
-        """``c16-max-bn-relu``: readable, and parsed back by :func:`parse_knobs`."""
-        bn = "bn" if self.batch_norm == "after_conv" else "nobn"
-        return f"c{self.first_channels}-{self.pool}-{bn}-{ACTIVATION_CODES[self.activation]}"
-
-
-def parse_knobs(name: str) -> ArchitectureKnobs:
-    """The inverse of :attr:`ArchitectureKnobs.name`; a clear error for a malformed name."""
-    match = _NAME.match(name)
-    if match is None:
-        raise ValueError(
-            f"architecture knobs {name!r} are not of the form c<channels>-<max|avg>-<bn|nobn>-<relu|lrelu|tanh>"
-        )
-    activation = {code: act for act, code in ACTIVATION_CODES.items()}[match["act"]]
-    return ArchitectureKnobs(
-        int(match["c"]), match["pool"], "after_conv" if match["bn"] == "bn" else "none", activation
-    )
-
-
-def trial_architecture(base: str, knobs: ArchitectureKnobs) -> str:
-    """The architecture name of a trial: ``<base>/<knobs>``."""
-    return f"{base}/{knobs.name}"
-
-
-# Image size (H, W) each searchable base architecture reads (msdl/models/trial.py BASES).
-BASE_IMAGE_SIZE = {"ae_smooth": (128, 128), "ae_binary": (128, 128), "ae_kmc_gg": (112, 112)}
+from msdl.config import dataset_image_size
+from msdl.models.knobs import BASE_IMAGE_SIZE, ArchitectureKnobs, parse_knobs, trial_architecture
 
 KNOBS = ("first_channels", "pool", "batch_norm", "activation", "loss")
 LOSS_VALUES = ("mse", "l1")
@@ -138,7 +87,7 @@ def trial_names(search: dict) -> list[str]:
 
 
 def trial_model_config(search: dict, trial: Trial) -> dict:
-    """The ``models.<name>``-like entry that msdl/training_job.py trains for ``trial``."""
+    """The ``models.<name>``-like entry that msdl/training/jobs.py trains for ``trial``."""
     return {
         "architecture": trial_architecture(search["base"], trial.knobs),
         "dataset": search["dataset"],
@@ -218,3 +167,21 @@ def trial_record(
 def trial_regex(names: list[str]) -> str:
     """A wildcard constraint matching exactly these trial names."""
     return "|".join(re.escape(n) for n in sorted(set(names))) or "(?!x)x"
+
+
+def config_errors(config: dict) -> list[str]:
+    """Each enabled architecture search names an existing dataset of its base's image size."""
+    errors = []
+    for name, search in (config.get("search") or {}).items():
+        if not search.get("enabled", True):
+            continue
+        key = f"search.{name}"
+        if search["dataset"] not in config["datasets"]:
+            errors.append(f"{key}.dataset: no dataset named {search['dataset']!r} (have {sorted(config['datasets'])})")
+            continue
+        size, wanted = dataset_image_size(config, search["dataset"]), BASE_IMAGE_SIZE[search["base"]]
+        if size != wanted:
+            errors.append(
+                f"{key}.dataset: {search['dataset']!r} has {size} images; base {search['base']} reads {wanted}"
+            )
+    return errors

@@ -1,7 +1,8 @@
-"""The figures of one trained autoencoder: reconstructions, decoder samples, loss.
+"""The figures of one trained autoencoder (reconstructions, decoder samples, loss) and of
+one trained GAN (Figure 10-1 samples by epoch, loss and mode-collapse curves).
 
 Decoder samples of an AE decode latents drawn from a Gaussian fit to encoded training
-images (msdl/latent.py); those of a VAE (``model.variational``) decode draws from its
+images (msdl/training/latent.py); those of a VAE (``model.variational``) decode draws from its
 prior N(0, I), as a VAE is meant to be sampled. The figure title says which.
 """
 
@@ -9,13 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from msdl import figures
-from msdl.latent import decode, reconstruct, sample_decoder_latents
 from msdl.normalization import denormalize, normalize
 from msdl.shards import load_split
-from msdl.train import load_model, read_metrics
+from msdl.training.autoencoder import load_model
+from msdl.training.common import read_metrics
+from msdl.training.gan import load_gan_samples, read_gan_metrics
+from msdl.training.latent import decode, reconstruct, sample_decoder_latents
 
 
 def autoencoder_figures(
@@ -63,3 +67,34 @@ def autoencoder_figures(
     figures.samples_by_epoch(samples, out_samples, title)
     figures.loss_curves({model_name: read_metrics(metrics_path)}, out_loss, f"{model_name}: MSE per epoch")
     return errors
+
+
+def gan_figures(name: str, model_path: str, metrics_path: str, label: str, out_samples: str, out_curves: str) -> None:
+    """Figure 10-1 (64 samples per chosen epoch) and the loss / mode-collapse curves."""
+    _, samples = load_gan_samples(model_path)
+    n = len(next(iter(samples.values())))
+    figures.samples_by_epoch(samples, out_samples, f"{name}: {n} samples from fixed noise at each epoch ({label})")
+    gan_curves(read_gan_metrics(metrics_path), out_curves, f"{name}: losses and sample diversity ({label})")
+
+
+def gan_curves(metrics: list[dict], path: str, title: str) -> None:
+    """Discriminator/generator losses (left) and the mode-collapse measure (right): mean
+    pairwise distance of generated samples over that of real patches, per epoch."""
+    epochs = [r["epoch"] for r in metrics]
+    fig, (ax_loss, ax_div) = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
+    ax_loss.plot(epochs, [r["d_loss"] for r in metrics], "o-", label="discriminator")
+    ax_loss.plot(epochs, [r["g_loss"] for r in metrics], "s-", label="generator")
+    ax_loss.set_xlabel("epoch")
+    ax_loss.set_ylabel("BCE loss")
+    ax_loss.legend(fontsize=8)
+    ax_loss.grid(alpha=0.3)
+    ax_div.plot(epochs, [r["diversity_ratio"] for r in metrics], "o-", color="C2")
+    ax_div.axhline(1.0, color="gray", linestyle="--", linewidth=1, label="real patches")
+    ax_div.set_ylim(0, max(1.2, max(r["diversity_ratio"] for r in metrics) * 1.1))
+    ax_div.set_xlabel("epoch")
+    ax_div.set_ylabel("diversity (generated / real)")
+    ax_div.set_title("mode collapse -> 0", fontsize=9)
+    ax_div.legend(fontsize=8)
+    ax_div.grid(alpha=0.3)
+    fig.suptitle(title, fontsize=10)
+    figures.save_figure(fig, path)

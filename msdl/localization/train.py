@@ -24,11 +24,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from msdl.localization_eval import iter_sves
-from msdl.localization_stats import spline_filter
+from msdl.device import resolve_device
+from msdl.localization.evaluate import iter_sves
+from msdl.localization.stats import spline_filter
 from msdl.models.localization import CPNet, PeriodicFNO, cpnet_sweep, parameter_count, sweep_patches
 from msdl.progress import Progress
-from msdl.train import load_checkpoint, resolve_device, save_checkpoint
+from msdl.training.common import load_checkpoint, save_checkpoint
 
 ARCHITECTURES = ("cpnet", "periodic_fno")
 
@@ -74,7 +75,12 @@ class Normalizer:
 
     @classmethod
     def from_statistics(cls, stats: dict) -> "Normalizer":
-        return cls(stats["filtered_phase"]["mean"], stats["filtered_phase"]["std"], stats["strain_xx"]["mean"], stats["strain_xx"]["std"])
+        return cls(
+            stats["filtered_phase"]["mean"],
+            stats["filtered_phase"]["std"],
+            stats["strain_xx"]["mean"],
+            stats["strain_xx"]["std"],
+        )
 
     def inputs(self, phase: np.ndarray) -> np.ndarray:
         return ((spline_filter(phase) - self.x_mean) / self.x_std).astype(np.float32)
@@ -102,7 +108,9 @@ def random_patches(x: torch.Tensor, y: torch.Tensor, cfg: LocalizationModelConfi
     lo = (p - g) // 2
     xs, ys = [], []
     for i in range(len(x)):
-        origins = torch.stack([torch.randint(0, n[d], (cfg.patches_per_sve,), generator=generator) for d in range(3)], 1)
+        origins = torch.stack(
+            [torch.randint(0, n[d], (cfg.patches_per_sve,), generator=generator) for d in range(3)], 1
+        )
         ar_p, ar_g = torch.arange(p), torch.arange(g)
         ip = [(origins[:, d, None] - lo + ar_p) % n[d] for d in range(3)]
         ig = [(origins[:, d, None] + ar_g) % n[d] for d in range(3)]
@@ -112,8 +120,13 @@ def random_patches(x: torch.Tensor, y: torch.Tensor, cfg: LocalizationModelConfi
 
 
 def train_localization(
-    cfg: LocalizationModelConfig, x: torch.Tensor, y: torch.Tensor, state_path: str | Path, logger: logging.Logger,
-    device: str = "auto", max_seconds: float | None = None,
+    cfg: LocalizationModelConfig,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    state_path: str | Path,
+    logger: logging.Logger,
+    device: str = "auto",
+    max_seconds: float | None = None,
 ) -> tuple[nn.Module, list[dict]]:
     """Train (or resume) on normalized fields ``x, y`` ``(n, N, N, N)``; returns (model, epoch log).
 
@@ -154,9 +167,13 @@ def train_localization(
             opt.step()
             total += loss.detach().double() * len(idx)
         history.append({"epoch": epoch, "train_mse": float(total) / len(order)})
-        save_checkpoint(state_path, {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch, "history": history})
+        save_checkpoint(
+            state_path, {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch, "history": history}
+        )
         progress.update()
-        logger.info(f"epoch {epoch}: train MSE (normalized) {history[-1]['train_mse']:.4f}, {time.perf_counter() - t0:.1f} s")
+        logger.info(
+            f"epoch {epoch}: train MSE (normalized) {history[-1]['train_mse']:.4f}, {time.perf_counter() - t0:.1f} s"
+        )
         if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
             logger.info(f"time budget {max_seconds:.0f} s reached after epoch {epoch}")
             break
@@ -180,4 +197,12 @@ def predictor(model: nn.Module, cfg: LocalizationModelConfig, norm: Normalizer, 
     return predict
 
 
-__all__ = ["LocalizationModelConfig", "Normalizer", "build_model", "load_fields", "predictor", "sweep_patches", "train_localization"]
+__all__ = [
+    "LocalizationModelConfig",
+    "Normalizer",
+    "build_model",
+    "load_fields",
+    "predictor",
+    "sweep_patches",
+    "train_localization",
+]

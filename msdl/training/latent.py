@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from msdl.models import Autoencoder
+from msdl.models.autoencoders import Autoencoder
 
 
 @torch.no_grad()
@@ -74,7 +74,7 @@ def reconstruct(model: Autoencoder, images: np.ndarray) -> np.ndarray:
     return model(torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32)).unsqueeze(1))[:, 0].numpy()
 
 
-# Latent sampling schemes compared by msdl.evaluation (the report samples one way; which
+# Latent sampling schemes compared by msdl.evaluation.jobs (the report samples one way; which
 # way makes the most realistic microstructures is an open question it raises).
 
 
