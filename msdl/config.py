@@ -2,15 +2,25 @@
 
 Every error names the key at fault as a dotted path, e.g.
 ``datasets.synthetic_binary.volume_fraction: 1.5 is greater than or equal to the maximum of 1``.
+
+The schema is checked by :data:`ConfigValidator`, JSON Schema 2020-12 made strict about
+numbers: ``number`` is a finite int or float (``.nan``, ``.inf`` are rejected as
+``key: nan is not a finite number``), ``integer`` is an int (``2.0`` is rejected as
+``key: 2.0 is not an integer``), and a boolean is neither. Two custom keywords:
+``x-directory`` checks a directory path (see :func:`directory_problem`), and
+``x-expected`` words the message of a failed ``pattern``.
 """
 
 from __future__ import annotations
 
+import math
+import posixpath
+import string
 from pathlib import Path
 
 import numpy as np
 import yaml
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from msdl.shards import Shard, shard_plan
 
@@ -26,14 +36,152 @@ def _key(path) -> str:
 
 
 def load_schema(path: str | Path = SCHEMA_PATH) -> dict:
-    return yaml.safe_load(Path(path).read_text())
+    return yaml.load(Path(path).read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+#: Seeds lie in numpy's legacy uint32 seed range (every seed of a dataset, not only ``first``).
+MAX_SEED = 2**32 - 1
+#: SPPARKS reads its seed as a C int and its Park-Miller generator needs 0 < seed < 2**31 - 1.
+MAX_SPPARKS_SEED = 2**31 - 2
+#: Shard files are ``shard-0000`` .. ``shard-9999`` per split (the workflow's ``index`` is 4 digits).
+MAX_SHARDS_PER_SPLIT = 10_000
+
+
+def _is_number(checker, instance) -> bool:
+    """A finite int or float; not a boolean (an int too large for a float is finite)."""
+    if isinstance(instance, bool):
+        return False
+    return isinstance(instance, int) or (isinstance(instance, float) and math.isfinite(instance))
+
+
+def _is_integer(checker, instance) -> bool:
+    """An int, not a float of integral value (``2.0``) and not a boolean."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+def _type(validator, types, instance, schema):
+    """The ``type`` keyword, with plain messages for the number faults it now catches."""
+    names = [types] if isinstance(types, str) else list(types)
+    if any(validator.is_type(instance, name) for name in names):
+        return
+    numeric = {"number", "integer"} & set(names)
+    if numeric and isinstance(instance, float) and not math.isfinite(instance):
+        yield ValidationError(f"{instance!r} is not a finite number")
+    elif "integer" in names and "number" not in names and isinstance(instance, float):
+        hint = f" (write {int(instance)})" if instance.is_integer() else ""
+        yield ValidationError(f"{instance!r} is not an integer{hint}")
+    elif numeric and isinstance(instance, bool):
+        wanted = "a number" if "number" in names else "an integer"
+        yield ValidationError(f"{str(instance).lower()} is a boolean, not {wanted}")
+    else:
+        yield from Draft202012Validator.VALIDATORS["type"](validator, types, instance, schema)
+
+
+def _pattern(validator, pattern, instance, schema):
+    """The ``pattern`` keyword; a schema's ``x-expected`` (words) replaces the regex in the message."""
+    for error in Draft202012Validator.VALIDATORS["pattern"](validator, pattern, instance, schema):
+        if "x-expected" in schema:
+            error = ValidationError(f"{instance!r} does not match {schema['x-expected']}")
+        yield error
+
+
+_PATH_CHARACTERS = frozenset(string.ascii_letters + string.digits + "._+-/")
+
+
+def directory_problem(path: str) -> str | None:
+    """Why ``path`` is not usable as the workflow's output directory, or None.
+
+    Accepted: a relative or absolute path in normal form (``results``, ``results/demo``,
+    ``../runs/a``, ``/scratch/me/msdl``) of ASCII letters, digits and ``. _ - + /``. Rejected:
+    empty, the filesystem root, the working directory itself, shell or control
+    characters, ``~`` (never expanded), a component starting with ``-``, and paths
+    Snakemake would match inconsistently (``./results``, ``results/``, ``a//b``).
+    """
+    if path == "":
+        return "'' is empty; name a directory, e.g. results"
+    if path.strip("/") == "":
+        return f"{path!r} is the filesystem root; name a directory below it, e.g. /scratch/msdl/results"
+    if path.startswith("~"):
+        return f"{path!r}: '~' is not expanded here; write the absolute path"
+    bad = sorted({c for c in path if c not in _PATH_CHARACTERS})
+    if bad:
+        shown = " ".join(repr(c) for c in bad)
+        return f"{path!r} contains {shown}; a directory path here has only letters, digits and . _ - + /"
+    normal = posixpath.normpath(path)
+    if normal == ".":
+        return f"{path!r} is the working directory itself; name a subdirectory, e.g. results"
+    if normal != path:
+        return f"{path!r} is not in normal form; write {normal!r}"
+    if any(part.startswith("-") for part in path.split("/")):
+        return f"{path!r} has a component starting with '-', which commands would read as an option"
+    return None
+
+
+def _directory(validator, enabled, instance, schema):
+    """The custom keyword ``x-directory: true``: a usable directory path (strings only)."""
+    if enabled and isinstance(instance, str):
+        problem = directory_problem(instance)
+        if problem:
+            yield ValidationError(problem)
+
+
+ConfigValidator = validators.extend(
+    Draft202012Validator,
+    validators={"type": _type, "pattern": _pattern, "x-directory": _directory},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many({"number": _is_number, "integer": _is_integer}),
+)
+
+
+def _non_finite(node, path=()):
+    """``(path, value)`` of every non-finite float anywhere in ``node``."""
+    if isinstance(node, float) and not math.isfinite(node):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _non_finite(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _non_finite(value, (*path, index))
 
 
 def schema_errors(config: dict, schema: dict) -> list[str]:
-    """Schema violations as ``key: message`` lines, in key order."""
-    validator = Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
-    return [f"{_key(e.absolute_path)}: {e.message}" for e in errors]
+    """Schema violations as ``key: message`` lines, in key order.
+
+    A non-finite float is an error wherever it is, even where the schema leaves the type open.
+    """
+    validator = ConfigValidator(schema)
+    errors = [(tuple(e.absolute_path), e.message) for e in validator.iter_errors(config)]
+    flagged = {path for path, _ in errors}
+    errors += [
+        (path, f"{value!r} is not a finite number") for path, value in _non_finite(config) if path not in flagged
+    ]
+    errors.sort(key=lambda e: [str(p) for p in e[0]])
+    return [f"{_key(path)}: {message}" for path, message in errors]
+
+
+def _seed_errors(key: str, ds: dict) -> list[str]:
+    """Seed range and shard count of a dataset that owns seeds (``first``, ``n_train``, ``n_test``)."""
+    errors = []
+    seeds = ds["seeds"]
+    last = seeds["first"] + seeds["n_train"] + seeds["n_test"] - 1
+    if ds.get("engine") == "spparks" and last > MAX_SPPARKS_SEED:
+        errors.append(
+            f"{key}.seeds: SPPARKS needs seeds in 1..{MAX_SPPARKS_SEED} (a positive 32-bit int below 2**31 - 1); "
+            f"these run from {seeds['first']} to {last}"
+        )
+    elif last > MAX_SEED:
+        errors.append(
+            f"{key}.seeds: the seeds run from {seeds['first']} to {last}, beyond the largest seed {MAX_SEED} (2**32 - 1)"
+        )
+    for split in ("n_train", "n_test"):
+        shards = math.ceil(seeds[split] / ds["shard_size"])
+        if shards > MAX_SHARDS_PER_SPLIT:
+            errors.append(
+                f"{key}.shard_size: {seeds[split]} {split[2:]} seeds in shards of {ds['shard_size']} make {shards} "
+                f"shards; a split has at most {MAX_SHARDS_PER_SPLIT} (shard-0000..shard-9999), so use a shard_size "
+                f"of at least {math.ceil(seeds[split] / MAX_SHARDS_PER_SPLIT)}"
+            )
+    return errors
 
 
 def semantic_errors(config: dict) -> list[str]:
@@ -42,6 +190,8 @@ def semantic_errors(config: dict) -> list[str]:
     datasets = config["datasets"]
     for name, ds in datasets.items():
         key = f"datasets.{name}"
+        if "seeds" in ds:
+            errors += _seed_errors(key, ds)
         if ds["generator"] == "gaussian_random_field":
             c = np.asarray(ds["covariance"], dtype=float)
             if not np.allclose(c, c.T):

@@ -14,13 +14,19 @@ def config_errors(config: dict) -> list[str]:
         key = f"localization.datasets.{name}"
         seeds = ds["seeds"]
         stop = seeds["first"] + seeds["n_train"] + seeds["n_test"]
+        # both generators name (or read) SVEs by the M_gaussian scheme, one name per seed
+        if stop > N_NAMES:
+            errors.append(
+                f"{key}.seeds: seeds end at {stop - 1} but the M_gaussian naming scheme has {N_NAMES} SVEs (seeds 0..{N_NAMES - 1})"
+            )
         if ds["generator"] == "elastic_composites":
             lo, hi = ds["volume_fraction"]
             if not lo <= hi:
                 errors.append(f"{key}.volume_fraction: [{lo}, {hi}] must be [low, high] with low <= high")
-            if stop > N_NAMES:
+            if ds["elastic"]["strain_xx"] == 0:
                 errors.append(
-                    f"{key}.seeds: seeds end at {stop - 1} but the M_gaussian naming scheme has {N_NAMES} SVEs (seeds 0..{N_NAMES - 1})"
+                    f"{key}.elastic.strain_xx: 0 imposes no load (every strain and stress field would be 0); "
+                    "use a small non-zero strain, e.g. 0.001"
                 )
     datasets = config.get("localization", {}).get("datasets", {})
     for name, model in config.get("localization", {}).get("models", {}).items():
