@@ -6,16 +6,13 @@ configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/datasets.smk"
+include: "workflow/rules/synthetic.smk"
 include: "workflow/rules/potts.smk"
-include: "workflow/rules/models.smk"
-include: "workflow/rules/figures.smk"
-include: "workflow/rules/localization.smk"
-include: "workflow/rules/uhcsdb_common.smk"
 include: "workflow/rules/uhcsdb.smk"
-include: "workflow/rules/search_common.smk"
-include: "workflow/rules/search.smk"
+include: "workflow/rules/localization.smk"
+include: "workflow/rules/training.smk"
 include: "workflow/rules/evaluation.smk"
+include: "workflow/rules/search.smk"
 
 
 localrules:
@@ -25,4 +22,10 @@ localrules:
 rule all:
     default_target: True
     input:
-        all_outputs(),
+        SYNTHETIC_TARGETS,
+        POTTS_TARGETS,
+        UHCSDB_TARGETS,
+        LOCALIZATION_TARGETS,
+        TRAINING_TARGETS,
+        EVALUATION_TARGETS,
+        SEARCH_TARGETS,

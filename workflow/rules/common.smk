@@ -1,12 +1,21 @@
-# Config validation, paths and input functions shared by every stage.
+# Shared by every stage: config validation, constants, wildcard constraints, and every
+# input function and helper `def` of the workflow (snakemake --lint wants functions apart
+# from rules, so the stage files hold rules and their target lists only). Stage targets
+# are named in each stage's file (SYNTHETIC_TARGETS, ... SEARCH_TARGETS); `rule all` in
+# the Snakefile takes them in pipeline order.
+import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)
 
 import yaml
+import msdl.localization.plan as localization_plan
 from msdl.config import ConfigError, dataset_shards, generator_dataset
 from msdl.pipeline import validate_config
+from msdl.search.grid import trial_names, trial_regex
+from msdl.shards import shard_plan
+from msdl.uhcsdb import frames_label
 
 try:
     validate_config(
@@ -21,9 +30,17 @@ except ConfigError as err:
     )
 
 
+# ---- constants ----------------------------------------------------------------------
 RESULTS = config["results"]
 DATASETS = config["datasets"]
-MODELS = config["models"]
+MODELS = config["models"]  # autoencoders and VAEs (workflow/rules/training.smk)
+GANS = config.get("gans") or {}  # GANs of UHCSDB patches (workflow/rules/training.smk)
+UHCSDB = config.get("uhcsdb", {})  # curation settings (workflow/rules/uhcsdb.smk)
+U = f"{RESULTS}/uhcsdb"
+# Architecture search: trial names expanded from config `search.<name>.grid` at parse
+# time (workflow/rules/search.smk, msdl/search/grid.py).
+SEARCHES = config.get("search") or {}
+SEARCH_TRIALS = {name: trial_names(s) for name, s in SEARCHES.items()}
 
 
 def _names_regex(names):
@@ -51,12 +68,16 @@ wildcard_constraints:
     index=r"\d{4}",
 
 
+# ---- every stage ----------------------------------------------------------------------
+def resources_of(stage):
+    """Rule resources from config `resources.<stage>` (profiles map them to schedulers)."""
+    return config["resources"][stage]
+
+
 def shard_arrays(dataset, split=None):
     """The .npy files of a dataset's shards (of one split, or all)."""
     if dataset in UHCSDB_DATASETS:
-        return uhcsdb_shard_arrays(
-            dataset, split
-        )  # data-dependent: workflow/rules/uhcsdb.smk
+        return uhcsdb_shard_arrays(dataset, split)  # data-dependent: a checkpoint
     return [
         f"{RESULTS}/datasets/{dataset}/{s.split}/{s.name}.npy"
         for s in dataset_shards(config, dataset)
@@ -74,11 +95,28 @@ def shard_of(dataset, split, index):
     )
 
 
-def resources_of(stage):
-    """Rule resources from config `resources.<stage>` (profiles map them to schedulers)."""
-    return config["resources"][stage]
+# ---- uhcsdb (workflow/rules/uhcsdb.smk) -------------------------------------------------
+def uhcsdb_metadata():
+    return UHCSDB.get("metadata") or f"{U}/standins/metadata.csv"
 
 
+def uhcsdb_frames():
+    return UHCSDB.get("micrographs") or f"{U}/standins/frames"
+
+
+def uhcsdb_shard_arrays(dataset, split=None):
+    """Shards of a patch dataset: their count is known once its checkpoint has run."""
+    summary = checkpoints.uhcsdb_patches.get(dataset=dataset).output.summary
+    n = json.loads(Path(summary).read_text())["n"]
+    plan = shard_plan(0, n["train"], n["test"], DATASETS[dataset]["shard_size"])
+    return [
+        f"{RESULTS}/datasets/{dataset}/{s.split}/{s.name}.npy"
+        for s in plan
+        if split is None or s.split == split
+    ]
+
+
+# ---- training (workflow/rules/training.smk) -------------------------------------------
 def model_inputs(wildcards):
     dataset = MODELS[wildcards.model]["dataset"]
     return {
@@ -101,16 +139,14 @@ def figure_inputs(wildcards):
     }
 
 
-def potts_outputs():
-    """Every shard of each Potts dataset (the weld's too, which no model reads) and
-    Figures 2-3/2-4/2-5, a 3x3 grid per dataset (workflow/rules/potts.smk)."""
-    out = []
-    for name in POTTS_DATASETS:
-        out += shard_arrays(name)
-        out.append(f"{RESULTS}/figures/microstructure_grid_{name}.png")
-    return out
+def figure_title(model):
+    """A model's name for figure titles; models of UHCSDB patches say what the frames were."""
+    if MODELS[model]["dataset"] in UHCSDB_DATASETS:
+        return f"{model} [{frames_label(UHCSDB)}]"
+    return model
 
 
+# ---- evaluation (workflow/rules/evaluation.smk) ---------------------------------------
 def evaluation_inputs(dataset, model_file):
     """A model file plus the shards its judge reads: enough train images for the floor and
     the latent fit, enough test images for the reference set."""
@@ -124,30 +160,24 @@ def evaluation_inputs(dataset, model_file):
     }
 
 
-def evaluation_outputs():
-    out = [f"{RESULTS}/evaluation/summary.csv", f"{RESULTS}/figures/score_summary.png"]
-    for name in MODELS:
-        out.append(f"{RESULTS}/figures/{name}_scores.png")
-        out.append(f"{RESULTS}/figures/{name}_interpolation.png")
-    for name in GANS:
-        out.append(f"{RESULTS}/figures/{name}_scores.png")
-    return out
+# ---- search (workflow/rules/search.smk) -----------------------------------------------
+def search_trial_inputs(wildcards):
+    """Train shards (the first ones holding `max_train` images), test shards, statistics."""
+    search = SEARCHES[wildcards.search]
+    dataset = search["dataset"]
+    train = shard_arrays(dataset, "train")
+    if search.get("max_train"):
+        shard_size = generator_dataset(config, dataset)["shard_size"]
+        train = train[: -(-search["max_train"] // shard_size)]
+    return {
+        "train": train,
+        "test": shard_arrays(dataset, "test"),
+        "normalization": f"{RESULTS}/datasets/{dataset}/normalization.json",
+    }
 
 
-def all_outputs():
-    out = []
-    for name in THRESHOLD_DATASETS:
-        out.append(f"{RESULTS}/figures/microstructures_{name}.png")
-    for name in MODELS:
-        out += [
-            f"{RESULTS}/models/{name}/layers.txt",
-            f"{RESULTS}/figures/{name}_reconstructions.png",
-            f"{RESULTS}/figures/{name}_latent_samples.png",
-            f"{RESULTS}/figures/{name}_loss.png",
-        ]
-    out += LOCALIZATION_TARGETS  # workflow/rules/localization.smk
-    out += potts_outputs()
-    out += uhcsdb_outputs()
-    out += search_outputs()  # workflow/rules/search.smk
-    out += evaluation_outputs()  # workflow/rules/evaluation.smk
-    return out
+def search_records(wildcards):
+    return expand(
+        f"{RESULTS}/search/{wildcards.search}/{{trial}}/trial.json",
+        trial=SEARCH_TRIALS[wildcards.search],
+    )

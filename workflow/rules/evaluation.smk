@@ -1,5 +1,23 @@
 # Evaluation: every generated set judged by microstructure statistics against the real
 # test set (msdl/evaluation/scoring.py), latent space interpolations and sampling schemes, a summary.
+# The score, interpolation and summary figures are outputs of the rules that compute their
+# numbers, so they are here; figures of one model's training are in training.smk.
+
+
+# Final outputs of this stage (rule all): the summary, and per autoencoder/VAE its scores
+# and interpolation figures, per GAN its scores figure.
+EVALUATION_TARGETS = (
+    [f"{RESULTS}/evaluation/summary.csv", f"{RESULTS}/figures/score_summary.png"]
+    + [
+        path
+        for name in MODELS
+        for path in (
+            f"{RESULTS}/figures/{name}_scores.png",
+            f"{RESULTS}/figures/{name}_interpolation.png",
+        )
+    ]
+    + [f"{RESULTS}/figures/{name}_scores.png" for name in GANS]
+)
 
 
 rule score_autoencoder:
@@ -50,6 +68,8 @@ rule latent_space:
         ),
     log:
         f"{RESULTS}/logs/evaluation/{{model}}/latent_space.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/evaluation/{{model}}/latent_space.tsv"
     conda:
         "../../envs/torch.yaml"
     threads: resources_of("evaluate")["threads"]
@@ -80,6 +100,8 @@ rule score_gan:
         ),
     log:
         f"{RESULTS}/logs/evaluation/{{gan}}/scores.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/evaluation/{{gan}}/scores.tsv"
     wildcard_constraints:
         gan=_names_regex(GANS),
     conda:
@@ -114,6 +136,7 @@ rule score_summary:
         f"{RESULTS}/logs/evaluation/summary.log",
     conda:
         "../../envs/torch.yaml"
+    threads: resources_of("summary")["threads"]
     resources:
         mem_mb=resources_of("summary")["mem_mb"],
         runtime=resources_of("summary")["runtime"],

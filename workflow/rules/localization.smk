@@ -1,7 +1,8 @@
 # Localization (report sections 2.6, 4): composite SVEs + elastic fields in shards,
 # section 4.2 statistics, first-order MKS baseline, CPNet and the periodic FNO,
-# metrics and figures.
-import msdl.localization.plan as localization_plan
+# metrics and figures. A self-contained stage (its own datasets, models and wildcards),
+# so its parity/slice figures, which draw one predictor's test examples, are here too.
+# Shard lists come from msdl.localization.plan (imported in common.smk).
 
 LOCALIZATION = config.get("localization", {"datasets": {}})
 COMPOSITES = LOCALIZATION["datasets"]
@@ -180,6 +181,7 @@ rule localization_figures:
         predictor=_names_regex(["mks", *LOC_MODELS]),
     conda:
         "../../envs/torch.yaml"
+    threads: resources_of("figures")["threads"]
     resources:
         mem_mb=resources_of("figures")["mem_mb"],
         runtime=resources_of("figures")["runtime"],

@@ -1,6 +1,18 @@
 # Potts kMC datasets (report sections 2.2-2.4): one job per shard of seeds, then the
-# AE-size downsampling and the 3x3 grids of Figures 2-3, 2-4, 2-5. Dataset lists and
-# potts_outputs() are in common.smk (snakemake --lint wants functions there).
+# AE-size downsampling. The 3x3 grids of Figures 2-3, 2-4, 2-5 show only these sets, so
+# their rule is here, with the data it draws. Dataset lists are in common.smk.
+
+
+# Final outputs of this stage (rule all): every shard of each Potts dataset (the weld's
+# too, which no model reads) and a 3x3 grid per dataset.
+POTTS_TARGETS = [
+    path
+    for name in POTTS_DATASETS
+    for path in (
+        *shard_arrays(name),
+        f"{RESULTS}/figures/microstructure_grid_{name}.png",
+    )
+]
 
 
 rule potts_shard:
@@ -65,6 +77,7 @@ rule figure_microstructure_grid:
         dataset=_names_regex(POTTS_DATASETS),
     conda:
         "../../envs/torch.yaml"
+    threads: resources_of("figures")["threads"]
     resources:
         mem_mb=resources_of("figures")["mem_mb"],
         runtime=resources_of("figures")["runtime"],

@@ -1,5 +1,29 @@
 # Architecture search (issue 7): one training job per grid trial, then one leaderboard
-# per search. See README "Architecture search" and msdl/search/grid.py.
+# per search. See README "Architecture search" and msdl/search/grid.py. SEARCHES and
+# SEARCH_TRIALS (trial names expanded from config `search.<name>.grid` at parse time) and
+# the input functions are in common.smk. The leaderboard's bar and curve figures compare
+# the trials of one search, so they are outputs of its rule here.
+
+
+# Final outputs of this stage (rule all): the leaderboard, figures and findings of every
+# enabled search.
+SEARCH_TARGETS = [
+    path
+    for name, trials in SEARCH_TRIALS.items()
+    if trials
+    for path in (
+        f"{RESULTS}/search/{name}/leaderboard.csv",
+        f"{RESULTS}/search/{name}/findings.json",
+        f"{RESULTS}/search/{name}/findings.txt",
+        f"{RESULTS}/figures/search_{name}_leaderboard.png",
+        f"{RESULTS}/figures/search_{name}_curves.png",
+    )
+]
+
+
+wildcard_constraints:
+    search=_names_regex([name for name, trials in SEARCH_TRIALS.items() if trials]),
+    trial=trial_regex([t for trials in SEARCH_TRIALS.values() for t in trials]),
 
 
 rule search_trial:

@@ -1,5 +1,28 @@
 # UHCSDB (report sections 9, 10): curate micrographs into patch datasets, each step a rule
 # with a log. Without uhcsdb.micrographs the frames are labelled stand-ins (no download).
+# Curation only: the GAN of Figure 10-1 and the AE/VAE of the patches are trained (and
+# drawn) in training.smk. The inpainting figure stays here: its rule is a curation step
+# (patches of the rescaled frames) whose figure is its own output. The number of patch
+# shards is known only once checkpoint uhcsdb_patches has run (uhcsdb_shard_arrays() in
+# common.smk); the targets below name the files that do not depend on it.
+
+
+# Final outputs of this stage (rule all): the curation report, each patch dataset's index
+# (which pulls in its data-dependent shards) and, if configured, the inpainting figure.
+UHCSDB_TARGETS = (
+    [
+        f"{U}/curation_report.csv",
+        f"{U}/curation_summary.md",
+        *(f"{RESULTS}/datasets/{name}/index.json" for name in UHCSDB_DATASETS),
+        *(
+            [f"{RESULTS}/figures/uhcsdb_inpainting.png"]
+            if UHCSDB.get("inpainting")
+            else []
+        ),
+    ]
+    if UHCSDB_DATASETS
+    else []
+)
 
 
 rule uhcsdb_standins:
@@ -138,63 +161,6 @@ rule uhcsdb_curation_report:
         label=frames_label(UHCSDB),
     script:
         "../../scripts/uhcsdb_curation_report.py"
-
-
-rule train_gan:
-    input:
-        train=lambda wc: shard_arrays(GANS[wc.gan]["dataset"], "train"),
-    output:
-        model=f"{RESULTS}/models/{{gan}}/gan.pt",
-        metrics=f"{RESULTS}/models/{{gan}}/gan_metrics.csv",
-    log:
-        f"{RESULTS}/logs/models/{{gan}}/train_gan.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/models/{{gan}}/train_gan.tsv"
-    wildcard_constraints:
-        gan=_names_regex(GANS),
-    conda:
-        "../../envs/torch.yaml"
-    threads: resources_of("train")["threads"]
-    resources:
-        mem_mb=resources_of("train")["mem_mb"],
-        runtime=resources_of("train")["runtime"],
-    params:
-        gan=lambda wc: GANS[wc.gan],
-        device=config["device"],
-        state_dir=lambda wc: f"{RESULTS}/models/{wc.gan}/state",
-    script:
-        "../../scripts/train_gan.py"
-
-
-rule gan_figures:
-    input:
-        model=f"{RESULTS}/models/{{gan}}/gan.pt",
-        metrics=f"{RESULTS}/models/{{gan}}/gan_metrics.csv",
-    output:
-        samples=report(
-            f"{RESULTS}/figures/{{gan}}_samples.png",
-            caption="../report/gan_samples.rst",
-            category="UHCSDB",
-        ),
-        curves=report(
-            f"{RESULTS}/figures/{{gan}}_curves.png",
-            caption="../report/gan_curves.rst",
-            category="UHCSDB",
-        ),
-    log:
-        f"{RESULTS}/logs/figures/{{gan}}.log",
-    wildcard_constraints:
-        gan=_names_regex(GANS),
-    conda:
-        "../../envs/torch.yaml"
-    threads: resources_of("figures")["threads"]
-    resources:
-        mem_mb=resources_of("figures")["mem_mb"],
-        runtime=resources_of("figures")["runtime"],
-    params:
-        label=frames_label(UHCSDB),
-    script:
-        "../../scripts/gan_figures.py"
 
 
 rule uhcsdb_dataset_index:

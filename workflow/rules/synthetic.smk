@@ -1,4 +1,14 @@
-# Datasets: shards of seeds (one job each), then normalization statistics.
+# Synthetic datasets (report section 2.1): Gaussian random fields and their thresholded
+# binary sets, one job per shard of seeds. Figure 2-2 (smooth vs. binary samples) shows
+# only these sets, so its rule is here, with the data it draws. Normalization statistics
+# are in training.smk: every dataset kind gets them, and only training reads them.
+
+
+# Final outputs of this stage (rule all): the shards are pulled in by training and
+# evaluation; Figure 2-2 for each thresholded set.
+SYNTHETIC_TARGETS = [
+    f"{RESULTS}/figures/microstructures_{name}.png" for name in THRESHOLD_DATASETS
+]
 
 
 rule gaussian_random_field_shard:
@@ -46,18 +56,27 @@ rule threshold_shard:
         "../../scripts/threshold_shard.py"
 
 
-rule normalization_statistics:
+rule figure_microstructures:
     input:
-        train=lambda wc: shard_arrays(wc.dataset, "train"),
+        smooth=lambda wc: shard_arrays(DATASETS[wc.dataset]["source"], "test")[0],
+        binary=lambda wc: shard_arrays(wc.dataset, "test")[0],
     output:
-        f"{RESULTS}/datasets/{{dataset}}/normalization.json",
+        report(
+            f"{RESULTS}/figures/microstructures_{{dataset}}.png",
+            caption="../report/microstructures.rst",
+            category="Datasets",
+        ),
     log:
-        f"{RESULTS}/logs/datasets/{{dataset}}/normalization.log",
+        f"{RESULTS}/logs/figures/microstructures_{{dataset}}.log",
+    wildcard_constraints:
+        dataset=_names_regex(THRESHOLD_DATASETS),
     conda:
-        "../../envs/simulate.yaml"
-    threads: resources_of("statistics")["threads"]
+        "../../envs/torch.yaml"
+    threads: resources_of("figures")["threads"]
     resources:
-        mem_mb=resources_of("statistics")["mem_mb"],
-        runtime=resources_of("statistics")["runtime"],
+        mem_mb=resources_of("figures")["mem_mb"],
+        runtime=resources_of("figures")["runtime"],
+    params:
+        n=config["figures"]["microstructure_samples"],
     script:
-        "../../scripts/normalization_statistics.py"
+        "../../scripts/figure_microstructures.py"
