@@ -585,6 +585,10 @@ def test_foreign_or_corrupt_model_files_are_refused_and_named(tmp_path):
         ModelFileError, match=r"it holds Python objects other than tensors.*Unsupported global.*Foreign"
     ):
         load_model(files["torch_object"])
+    with pytest.raises(
+        ModelFileError, match=r"plain_pickle.pt: not an msdl model file: a plain pickle, not written by torch"
+    ):
+        load_model(files["plain_pickle"])
     assert not (tmp_path / "unpickled").exists()  # the trap's open() never ran
     for name in ("truncated", "empty", "text"):
         with pytest.raises(ModelFileError, match=rf"^{re.escape(str(files[name]))}: not a readable msdl model file \("):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import pickle
 import re
+import zipfile
 from pathlib import Path
 
 import torch
@@ -56,12 +57,16 @@ def load_torch_file(path: str | Path, what: str = "msdl model file") -> object:
     except (FileNotFoundError, MemoryError):
         raise
     except pickle.UnpicklingError as err:
+        if not zipfile.is_zipfile(path):  # torch.save writes a zip archive
+            raise ModelFileError(
+                f"{path}: not an {what}: a plain pickle, not written by torch.save, which msdl does not unpickle"
+            ) from None
         raise ModelFileError(
             f"{path}: not an {what}: it holds Python objects other than tensors and plain containers, "
             f"which msdl does not unpickle ({_weights_only_detail(err)})"
         ) from None
     except Exception as err:  # torch raises RuntimeError, EOFError, KeyError, ... for a bad file
-        detail = str(err).strip().splitlines()[0][:200] if str(err).strip() else "file ends early"
+        detail = re.split(r"(?<=\.) |\n", str(err).strip())[0][:200] if str(err).strip() else "file ends early"
         raise ModelFileError(
             f"{path}: not a readable {what} (truncated or corrupt? {type(err).__name__}: {detail})"
         ) from None
