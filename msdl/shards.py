@@ -33,6 +33,11 @@ class ShardError(RuntimeError):
     """A shard is missing, incomplete, corrupt, or not what its manifest says."""
 
 
+class ShardFormatError(ShardError, ValueError):
+    """A shard array that is not a plain ``.npy`` array (an object array, which is never
+    unpickled, or a bad header). Also a ``ValueError``, as ``np.load``'s own error is."""
+
+
 @dataclass(frozen=True)
 class Shard:
     """One shard of a dataset: a contiguous seed range of one split."""
@@ -111,38 +116,89 @@ def write_shard(
 
 
 def read_manifest(manifest_path: str | Path) -> dict:
-    """The manifest of a shard; a clear error if it is missing or not valid JSON."""
+    """The manifest of a shard; a clear error if it is missing, not valid JSON, or not a
+    JSON object."""
     manifest_path = Path(manifest_path)
     try:
-        return json.loads(manifest_path.read_text())
+        manifest = json.loads(manifest_path.read_text())
     except FileNotFoundError:
         raise ShardError(f"{manifest_path}: shard manifest is missing (shard incomplete?)") from None
     except json.JSONDecodeError as err:
         raise ShardError(f"{manifest_path}: shard manifest is not valid JSON ({err})") from None
+    except UnicodeDecodeError as err:
+        raise ShardError(
+            f"{manifest_path}: shard manifest is not UTF-8 text ({err.reason} at byte {err.start})"
+        ) from None
+    except OSError as err:
+        raise ShardError(f"{manifest_path}: cannot read the shard manifest ({err.strerror or err})") from None
+    if not isinstance(manifest, dict):
+        raise ShardError(f"{manifest_path}: shard manifest is a JSON {type(manifest).__name__}, not an object")
+    return manifest
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+#: What :func:`load_shard` / :func:`load_split` read from a manifest, and its check.
+_FIELDS = {
+    "sha256": (
+        "a 64-digit hex string",
+        lambda v: isinstance(v, str) and len(v) == 64 and all(c in "0123456789abcdef" for c in v),
+    ),
+    "shape": ("a list of integers", lambda v: isinstance(v, list) and all(_is_int(n) and n >= 0 for n in v)),
+    "dtype": ("a string", lambda v: isinstance(v, str)),
+    "seeds": (
+        "an object with integers first <= stop",
+        lambda v: (
+            isinstance(v, dict) and _is_int(v.get("first")) and _is_int(v.get("stop")) and v["first"] <= v["stop"]
+        ),
+    ),
+}
+
+
+def manifest_field(manifest: dict, key: str, manifest_path: str | Path):
+    """``manifest[key]``, checked; :class:`ShardError` naming the manifest and the field."""
+    what, ok = _FIELDS[key]
+    if key not in manifest:
+        raise ShardError(f"{manifest_path}: shard manifest has no field {key!r} (not written by msdl?)")
+    if not ok(manifest[key]):
+        raise ShardError(f"{manifest_path}: shard manifest field {key!r} is {manifest[key]!r}, expected {what}")
+    return manifest[key]
 
 
 def load_shard(array_path: str | Path, manifest_path: str | Path | None = None) -> tuple[np.ndarray, dict]:
     """Load a shard after checking it against its manifest.
 
-    Raises :class:`ShardError` naming the shard if the array is missing, its SHA-256
-    differs from the manifest's, or its shape/dtype differ.
+    Raises :class:`ShardError` naming the shard if the manifest is missing or malformed,
+    the array is missing, its SHA-256 differs from the manifest's (this is where a
+    truncated or bit-flipped array is caught, before it is parsed), or its shape/dtype
+    differ; :class:`ShardFormatError` if the file is not a plain ``.npy`` array (never
+    unpickled).
     """
     array_path = Path(array_path)
     manifest_path = Path(manifest_path) if manifest_path else array_path.with_suffix(".json")
     manifest = read_manifest(manifest_path)
+    expected = manifest_field(manifest, "sha256", manifest_path)
     if not array_path.exists():
         raise ShardError(f"{array_path}: shard array is missing (manifest {manifest_path} exists)")
     checksum = sha256_file(array_path)
-    if checksum != manifest["sha256"]:
+    if checksum != expected:
         raise ShardError(
-            f"{array_path}: bad shard, SHA-256 {checksum[:16]}... differs from {manifest['sha256'][:16]}... "
+            f"{array_path}: bad shard, SHA-256 {checksum[:16]}... differs from {expected[:16]}... "
             f"in {manifest_path}; delete both files and rerun the workflow to regenerate this shard"
         )
-    array = np.load(array_path, allow_pickle=False)
-    if list(array.shape) != manifest["shape"] or str(array.dtype) != manifest["dtype"]:
+    try:
+        array = np.load(array_path, allow_pickle=False)
+    except ValueError as err:  # an object array (would need unpickling) or a bad header
+        raise ShardFormatError(f"{array_path}: not a plain .npy array, refused ({err}); not an msdl shard") from None
+    except (OSError, EOFError) as err:
+        raise ShardError(f"{array_path}: cannot read the shard array ({err})") from None
+    shape, dtype = manifest_field(manifest, "shape", manifest_path), manifest_field(manifest, "dtype", manifest_path)
+    if list(array.shape) != shape or str(array.dtype) != dtype:
         raise ShardError(
             f"{array_path}: shape {array.shape} / dtype {array.dtype} differ from the manifest's "
-            f"{tuple(manifest['shape'])} / {manifest['dtype']}"
+            f"{tuple(shape)} / {dtype}"
         )
     return array, manifest
 
@@ -150,10 +206,25 @@ def load_shard(array_path: str | Path, manifest_path: str | Path | None = None) 
 def load_split(array_paths: list[str | Path]) -> tuple[np.ndarray, np.ndarray]:
     """Concatenate checked shards: ``(images (N, H, W), seeds (N,) int64)``, in seed order."""
     arrays, seeds = [], []
-    for path in sorted(array_paths, key=lambda p: read_manifest(Path(p).with_suffix(".json"))["seeds"]["first"]):
+
+    def first_seed(path) -> int:
+        manifest_path = Path(path).with_suffix(".json")
+        return manifest_field(read_manifest(manifest_path), "seeds", manifest_path)["first"]
+
+    previous = None
+    for path in sorted(array_paths, key=first_seed):
         array, manifest = load_shard(path)
+        span = manifest_field(manifest, "seeds", Path(path).with_suffix(".json"))
+        if previous is not None:
+            if span["first"] < previous[1]["stop"]:
+                raise ShardError(f"{path}: its seeds {span} overlap those of {previous[0]} ({previous[1]})")
+            if array.shape[1:] != arrays[-1].shape[1:]:
+                raise ShardError(
+                    f"{path}: images of shape {array.shape[1:]}, but {previous[0]} has {arrays[-1].shape[1:]}"
+                )
+        previous = (path, span)
         arrays.append(array)
-        seeds.append(np.arange(manifest["seeds"]["first"], manifest["seeds"]["stop"], dtype=np.int64))
+        seeds.append(np.arange(span["first"], span["stop"], dtype=np.int64))
     if not arrays:
         raise ShardError("no shards given")
     return np.concatenate(arrays), np.concatenate(seeds)

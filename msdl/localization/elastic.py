@@ -49,6 +49,8 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,6 +64,10 @@ _VOIGT_PAIRS = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
 CORNERS = np.array(list(itertools.product((0, 1), repeat=3)), dtype=np.int64)
 
 
+def _is_real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class ElasticSetup:
     """Material, load and solver settings of one batch of problems.
@@ -69,6 +75,10 @@ class ElasticSetup:
     ``young[p]``/``poisson[p]`` are the moduli of phase label ``p`` (microstructure
     values are integer phase labels 0, 1, ...). ``macro_strain`` is the imposed mean
     strain in Voigt order (tensor shear components).
+
+    Checked on construction (a ``ValueError`` naming the field and value): every modulus
+    and strain component a finite real number, ``young > 0``, ``-1 < poisson < 0.5``,
+    ``0 < rtol < 1``, ``max_iter`` an integer >= 1.
     """
 
     young: tuple[float, ...] = (1.0, 50.0)
@@ -81,6 +91,17 @@ class ElasticSetup:
     def __post_init__(self) -> None:
         if self.discretization not in DISCRETIZATIONS:
             raise ValueError(f"discretization {self.discretization!r}: must be one of {DISCRETIZATIONS}")
+        for name in ("young", "poisson", "macro_strain"):
+            value = getattr(self, name)
+            try:
+                items = list(value)
+            except TypeError:
+                raise ValueError(f"{name} {value!r}: must be a tuple of numbers") from None
+            for i, v in enumerate(items):
+                if not _is_real(v):
+                    raise ValueError(f"{name}[{i}] = {v!r}: must be a real number")
+                if not math.isfinite(v):
+                    raise ValueError(f"{name}[{i}] = {v}: must be finite")
         if len(self.young) != len(self.poisson) or len(self.young) < 1:
             raise ValueError(f"young {self.young} and poisson {self.poisson} must list one value per phase")
         for p, (e, nu) in enumerate(zip(self.young, self.poisson)):
@@ -90,8 +111,10 @@ class ElasticSetup:
                 raise ValueError(f"poisson[{p}] = {nu}: Poisson's ratio must lie in (-1, 0.5)")
         if len(self.macro_strain) != 6:
             raise ValueError(f"macro_strain {self.macro_strain}: needs 6 Voigt components")
-        if not self.rtol > 0:
-            raise ValueError(f"rtol {self.rtol} must be positive")
+        if not _is_real(self.rtol) or not 0 < self.rtol < 1:
+            raise ValueError(f"rtol {self.rtol!r} must be a number in (0, 1)")
+        if not isinstance(self.max_iter, numbers.Integral) or isinstance(self.max_iter, bool) or self.max_iter < 1:
+            raise ValueError(f"max_iter {self.max_iter!r} must be an integer >= 1")
 
     def lame(self) -> tuple[np.ndarray, np.ndarray]:
         """Lame constants ``(lambda, mu)`` per phase, float64 arrays."""
@@ -398,6 +421,40 @@ def _batch_dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a * b).flatten(1).sum(dim=1)
 
 
+def _phase_labels(microstructures) -> torch.Tensor:
+    """``microstructures`` as a ``(B, N0, N1, N2)`` tensor of integer labels (not yet
+    range-checked); a clear ``ValueError`` for anything else (see :func:`solve`)."""
+    if torch.is_tensor(microstructures):
+        phases = microstructures
+    else:
+        array = np.asarray(microstructures)
+        if array.dtype.kind not in "biuf":
+            raise ValueError(f"microstructures: dtype {array.dtype} is not a numeric array of phase labels")
+        phases = torch.as_tensor(array)
+    if phases.is_complex():
+        raise ValueError(f"microstructures: dtype {phases.dtype} is not a real array of phase labels")
+    if phases.dim() == 3:
+        phases = phases[None]
+    if phases.dim() != 4:
+        raise ValueError(
+            f"microstructures: expected (N0, N1, N2) or (B, N0, N1, N2) phase labels, got shape {tuple(phases.shape)}"
+        )
+    if phases.numel() == 0:
+        raise ValueError(f"microstructures: empty (shape {tuple(phases.shape)}): nothing to solve")
+    if phases.is_floating_point():
+        finite = torch.isfinite(phases)
+        if not bool(finite.all()):
+            per_sve = (~finite).flatten(1).sum(dim=1)
+            bad = torch.nonzero(per_sve).flatten().tolist()
+            raise ValueError(
+                f"microstructures: SVEs {bad} hold {int(per_sve.sum())} non-finite values (inf/nan); "
+                "phase labels must be finite integers"
+            )
+        if not torch.equal(phases, phases.round()):
+            raise ValueError("microstructures: phase labels must be integers (got non-integer values)")
+    return phases
+
+
 def solve(
     microstructures: np.ndarray | torch.Tensor,
     setup: ElasticSetup = ElasticSetup(),
@@ -407,15 +464,12 @@ def solve(
     """Solve the periodic strain-controlled problem for a batch of microstructures.
 
     ``microstructures``: integer phase labels, ``(N0, N1, N2)`` or ``(B, N0, N1, N2)``.
-    Returns an :class:`ElasticResult` (always batched). Raises ``RuntimeError`` naming
-    the SVEs (batch indices) that did not reach ``setup.rtol`` within ``setup.max_iter``.
+    Returns an :class:`ElasticResult` (always batched). Raises ``ValueError`` for
+    microstructures that are not a non-empty array of finite integer labels with moduli
+    in ``setup``, and ``RuntimeError`` naming the SVEs (batch indices) that did not reach
+    ``setup.rtol`` within ``setup.max_iter`` or whose fields came out non-finite.
     """
-    phases = torch.as_tensor(np.asarray(microstructures) if not torch.is_tensor(microstructures) else microstructures)
-    if phases.dim() == 3:
-        phases = phases[None]
-    if phases.is_floating_point():
-        if not torch.equal(phases, phases.round()):
-            raise ValueError("microstructures: phase labels must be integers (got non-integer values)")
+    phases = _phase_labels(microstructures)
     phases = phases.to(device=device, dtype=torch.int64)
     op = VoxelElasticity(phases, setup, dtype)
     macro = np.asarray(setup.macro_strain, dtype=np.float64)
@@ -459,9 +513,17 @@ def solve(
             f"iterations (residuals {res[active].tolist()})"
         )
     strain = op.voxel_strain(u, macro)
+    stress = op.voxel_stress(strain)
+    finite = torch.isfinite(strain).flatten(1).all(dim=1) & torch.isfinite(stress).flatten(1).all(dim=1)
+    if not bool(finite.all()):
+        bad = torch.nonzero(~finite).flatten().tolist()
+        raise RuntimeError(
+            f"elastic solve: SVEs {bad} of the batch have non-finite strain or stress "
+            f"(young {setup.young}, poisson {setup.poisson}, macro_strain {setup.macro_strain}: overflow?)"
+        )
     return ElasticResult(
         strain=strain,
-        stress=op.voxel_stress(strain),
+        stress=stress,
         iterations=iterations.cpu().numpy(),
         residual=res.cpu().numpy(),
         displacement=u,

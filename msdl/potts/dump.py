@@ -70,6 +70,8 @@ def parse_dump(text: str, name: str = "<dump>") -> Snapshot:
         atoms_line = next(k for k in header if k.startswith("ITEM: ATOMS"))
     except (KeyError, IndexError, ValueError, StopIteration):
         raise DumpError(f"{name}: truncated or malformed snapshot header") from None
+    if n_sites < 1:
+        raise DumpError(f"{name}: NUMBER OF ATOMS is {n_sites} at time {time:g}")
     columns = atoms_line.split()[2:]
     spin_col = next((c for c in SPIN_NAMES if c in columns), None)
     if columns[:1] != ["id"] or spin_col is None or "x" not in columns or "y" not in columns:
@@ -81,6 +83,10 @@ def parse_dump(text: str, name: str = "<dump>") -> Snapshot:
         table = np.array(" ".join(body[:n_sites]).split(), dtype=np.float64).reshape(n_sites, len(columns))
     except ValueError:
         raise DumpError(f"{name}: site lines do not all have the {len(columns)} columns {columns}") from None
+    if not np.isfinite(table).all():
+        raise DumpError(f"{name}: site lines hold non-finite values (nan/inf)")
+    if not all(np.isfinite(v) for b in box for v in b):
+        raise DumpError(f"{name}: box bounds {box} are not finite")
     (xlo, xhi), (ylo, yhi) = box[0], box[1]
     nx, ny = int(round(xhi - xlo)), int(round(yhi - ylo))
     if nx * ny != n_sites:

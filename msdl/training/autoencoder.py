@@ -34,7 +34,15 @@ from msdl.device import resolve_device
 from msdl.io import atomic_path
 from msdl.models.registry import build_autoencoder
 from msdl.progress import Progress, format_seconds
-from msdl.training.common import epoch_permutation, load_checkpoint, process_group, save_checkpoint
+from msdl.training.common import (
+    ModelFileError,
+    checked_blob,
+    epoch_permutation,
+    load_checkpoint,
+    load_torch_file,
+    process_group,
+    save_checkpoint,
+)
 
 # Deterministic columns only, so that the file's bytes are reproducible (same seed, same
 # data, CPU); time per epoch and images/s are in the training log and benchmark TSV.
@@ -145,8 +153,9 @@ def train(
     checkpoint_path = state_dir / "checkpoint.pt"
     metrics: list[dict] = []
     start_epoch = 1
-    checkpoint = load_checkpoint(checkpoint_path)
+    checkpoint = load_checkpoint(checkpoint_path, ("run_id",))
     if checkpoint is not None and checkpoint["run_id"] == run_id:
+        checked_blob(checkpoint_path, checkpoint, ("epoch", "model", "optimizer", "metrics"), "msdl checkpoint")
         model.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
         metrics = list(checkpoint["metrics"])
@@ -235,7 +244,7 @@ def train(
         path = state_dir / f"snapshot-epoch{epoch:04d}.pt"
         if not path.exists():
             raise FileNotFoundError(f"{path}: snapshot of epoch {epoch} missing; delete {state_dir} and retrain")
-        snapshots[epoch] = torch.load(path, map_location="cpu", weights_only=True)
+        snapshots[epoch] = checked_blob(path, load_torch_file(path, "msdl snapshot"), (), "msdl snapshot")
     return model.cpu(), metrics, snapshots
 
 
@@ -261,13 +270,24 @@ def save_model(path: str | Path, cfg: TrainConfig, model: nn.Module, snapshots: 
 
 def load_model(path: str | Path, epoch: int | None = None) -> tuple[nn.Module, TrainConfig, dict]:
     """``(model in eval mode, config, normalization)``; weights of ``epoch`` if given."""
-    blob = torch.load(path, map_location="cpu", weights_only=True)
-    cfg = TrainConfig(**json.loads(blob["config"]))
+    blob = checked_blob(path, load_torch_file(path), ("config", "normalization", "model", "snapshots"))
+    try:
+        cfg = TrainConfig(**json.loads(blob["config"]))
+        norm = json.loads(blob["normalization"])
+    except (TypeError, ValueError) as err:
+        raise ModelFileError(f"{path}: not an msdl model file: bad config or normalization ({err})") from None
     model = build_autoencoder(cfg.architecture, **cfg.loss_settings())
     if epoch is None:
-        model.load_state_dict(blob["model"])
+        _load_state(model, blob["model"], path, "model")
     elif epoch in blob["snapshots"]:
-        model.load_state_dict(blob["snapshots"][epoch])
+        _load_state(model, blob["snapshots"][epoch], path, f"snapshot of epoch {epoch}")
     else:
         raise KeyError(f"{path}: no snapshot of epoch {epoch}; saved epochs {sorted(blob['snapshots'])}")
-    return model.eval(), cfg, json.loads(blob["normalization"])
+    return model.eval(), cfg, norm
+
+
+def _load_state(model: nn.Module, state: object, path: str | Path, what: str) -> None:
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, TypeError, AttributeError) as err:
+        raise ModelFileError(f"{path}: {what} does not fit the {type(model).__name__} of its config ({err})") from None

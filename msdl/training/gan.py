@@ -30,7 +30,16 @@ from msdl.device import resolve_device
 from msdl.io import atomic_path
 from msdl.models.dcgan import build_dcgan
 from msdl.progress import Progress, format_seconds
-from msdl.training.common import epoch_permutation, load_checkpoint, read_metrics, save_checkpoint, write_metrics
+from msdl.training.common import (
+    ModelFileError,
+    checked_blob,
+    epoch_permutation,
+    load_checkpoint,
+    load_torch_file,
+    read_metrics,
+    save_checkpoint,
+    write_metrics,
+)
 
 GAN_METRIC_FIELDS = (
     "epoch",
@@ -120,8 +129,10 @@ def train_gan(
     metrics: list[dict] = []
     grids: dict[int, torch.Tensor] = {}
     start_epoch = 1
-    checkpoint = load_checkpoint(checkpoint_path)
+    checkpoint = load_checkpoint(checkpoint_path, ("run_id",))
     if checkpoint is not None and checkpoint["run_id"] == run_id:
+        keys = ("epoch", "metrics", "grids", "generator", "discriminator", "opt_g", "opt_d")
+        checked_blob(checkpoint_path, checkpoint, keys, "msdl checkpoint")
         generator.load_state_dict(checkpoint["generator"])
         discriminator.load_state_dict(checkpoint["discriminator"])
         opt_g.load_state_dict(checkpoint["opt_g"])
@@ -233,5 +244,10 @@ def save_gan(
 
 
 def load_gan_samples(path: str | Path) -> tuple[GanConfig, dict[int, np.ndarray]]:
-    blob = torch.load(path, map_location="cpu", weights_only=True)
-    return GanConfig(**json.loads(blob["config"])), {int(e): s.numpy() for e, s in blob["samples"].items()}
+    blob = checked_blob(path, load_torch_file(path, "msdl GAN file"), ("config", "samples"), "msdl GAN file")
+    try:
+        cfg = GanConfig(**json.loads(blob["config"]))
+        samples = {int(e): s.numpy() for e, s in blob["samples"].items()}
+    except (TypeError, ValueError, AttributeError) as err:
+        raise ModelFileError(f"{path}: not an msdl GAN file: bad config or samples ({err})") from None
+    return cfg, samples

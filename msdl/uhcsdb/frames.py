@@ -8,6 +8,7 @@ value (the bar's background), between ``min_rows`` and a quarter of the frame hi
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,18 @@ class UnreadableImage(ValueError):
 
 def read_frame(path: str | Path) -> np.ndarray:
     """The frame as a 2D uint8 array ``(H, W)``; 16-bit frames keep their top 8 bits,
-    colour frames are converted to luminance. Raises :class:`UnreadableImage`."""
+    colour frames are converted to luminance. Raises :class:`UnreadableImage` for a file
+    PIL cannot decode, and for an image over PIL's decompression-bomb limit
+    (``Image.MAX_IMAGE_PIXELS``: PIL's warning zone, up to twice the limit, counts too)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return _decode(path)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        raise UnreadableImage(path, f"too large to decode safely: {err}") from None
+
+
+def _decode(path: str | Path) -> np.ndarray:
     try:
         with Image.open(path) as im:
             im.load()

@@ -108,8 +108,56 @@ def _from_sqlite(path: Path) -> list[Micrograph]:
             con.close()
     except sqlite3.Error as err:
         raise MetadataError(f"{path}: cannot read the UHCSDB tables micrograph/sample ({err})") from None
-    # empty text (two rows have micron_bar_units '') is read as NULL, as in the CSV
-    return [Micrograph(*(None if v == "" else v for v in row)) for row in rows]
+    if not rows:
+        raise MetadataError(f"{path}: table micrograph has no rows")
+    out = []
+    for n, row in enumerate(rows, start=1):
+        # empty text (two rows have micron_bar_units '') is read as NULL, as in the CSV
+        values = tuple(None if v == "" else v for v in row)
+        _check_sqlite_row(path, n, values)
+        out.append(Micrograph(*values))
+    return out
+
+
+#: ``(table, column, kind)`` of each value of a micrograph row as :func:`_from_sqlite`
+#: selects it: ``"id"`` an integer, never NULL; ``"text!"`` non-empty text; ``"int"`` /
+#: ``"number"`` / ``"text"`` that type or NULL; ``"magnification"`` text or integer or NULL.
+_SQLITE_KINDS = (
+    ("micrograph", "micrograph_id", "id"), ("micrograph", "path", "text!"),
+    ("micrograph", "primary_microconstituent", "text"), ("micrograph", "magnification", "magnification"),
+    ("micrograph", "micron_bar", "number"), ("micrograph", "micron_bar_units", "text"),
+    ("micrograph", "micron_bar_px", "number"), ("micrograph", "detector", "text"),
+    ("micrograph", "sample_key", "int"), ("sample", "label", "text"), ("sample", "anneal_time", "number"),
+    ("sample", "anneal_time_unit", "text"), ("sample", "anneal_temperature", "number"),
+    ("sample", "anneal_temp_unit", "text"), ("sample", "cool_method", "text"),
+)  # fmt: skip
+
+
+def _check_sqlite_row(path: Path, n: int, values: tuple) -> None:
+    """A :class:`MetadataError` naming the file, table, row and field of the first value
+    of a micrograph row that curation could not use (NULL where a value is needed, a BLOB,
+    a number where text is needed, text where a number is)."""
+    integer = lambda v: isinstance(v, int) and not isinstance(v, bool)  # noqa: E731
+    allowed = {
+        "id": integer,
+        "text!": lambda v: isinstance(v, str),
+        "int": lambda v: v is None or integer(v),
+        "number": lambda v: v is None or integer(v) or isinstance(v, float),
+        "text": lambda v: v is None or isinstance(v, str),
+        "magnification": lambda v: v is None or integer(v) or isinstance(v, str),
+    }
+    expected = {
+        "id": "an integer", "text!": "non-empty text", "int": "an integer or NULL", "number": "a number or NULL",
+        "text": "text or NULL", "magnification": "text such as '1964X', an integer, or NULL",
+    }  # fmt: skip
+    row_id = values[0] if integer(values[0]) else None
+    where = f"micrograph_id {row_id}" if row_id is not None else f"row {n} (by micrograph_id)"
+    if values[8] is not None and row_id is not None:
+        where += f", sample_id {values[8]}"
+    for (table, column, kind), value in zip(_SQLITE_KINDS, values):
+        if not allowed[kind](value):
+            got = "NULL" if value is None else f"{value!r} ({type(value).__name__})"
+            raise MetadataError(f"{path}: table {table}, {where}: field {column} is {got}, expected {expected[kind]}")
 
 
 def _cell(row: dict, key: str, kind=str):
@@ -120,6 +168,13 @@ def _cell(row: dict, key: str, kind=str):
         return kind(float(value)) if kind is int else kind(value)
     except ValueError:
         raise MetadataError(f"column {key!r}: {value!r} is not a {kind.__name__}") from None
+
+
+def _required(row: dict, key: str) -> str:
+    value = _cell(row, key)
+    if value is None:
+        raise MetadataError(f"column {key!r} is empty or NULL")
+    return value
 
 
 def _from_csv(path: Path) -> list[Micrograph]:
@@ -142,7 +197,7 @@ def _from_csv(path: Path) -> list[Micrograph]:
             out.append(
                 Micrograph(
                     micrograph_id=_cell(row, "micrograph_id", int) or i - 1,
-                    path=_cell(row, "path") or "",
+                    path=_required(row, "path"),
                     primary_microconstituent=_cell(row, "primary_microconstituent"),
                     magnification_text=_cell(row, "magnification"),
                     micron_bar=_cell(row, "micron_bar", float),
