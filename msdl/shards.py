@@ -81,12 +81,6 @@ def shard_plan(first: int, n_train: int, n_test: int, shard_size: int) -> list[S
     return shards
 
 
-def shard_paths(root: str | Path, split: str, index: int) -> tuple[Path, Path]:
-    """``(array path, manifest path)`` of one shard."""
-    base = Path(root) / split / f"shard-{index:04d}"
-    return base.with_suffix(".npy"), base.with_suffix(".json")
-
-
 def write_shard(
     array_path: str | Path, manifest_path: str | Path, array: np.ndarray, shard: Shard, **provenance
 ) -> dict:

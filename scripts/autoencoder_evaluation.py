@@ -1,22 +1,21 @@
-"""Rules score_autoencoder and latent_space: one model's generated sets judged by their
-microstructure statistics (per epoch), or its latent space (schemes, interpolations)."""
+"""Rules score_autoencoder and latent_space: one model's generated sets scored, or its latent space."""
 
-import sys
-from pathlib import Path
+import _bootstrap  # noqa: F401  (msdl from this checkout)
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
+from msdl.evaluation.jobs import autoencoder_evaluation
 
-import torch  # noqa: E402
-
-from msdl.evaluation.jobs import latent_space, score_autoencoder  # noqa: E402
-from msdl.evaluation.scoring import statistics_settings  # noqa: E402
-from msdl.progress import get_logger  # noqa: E402
-
-sm = snakemake  # noqa: F821
-torch.set_num_threads(sm.threads)
-job = {"score_autoencoder": score_autoencoder, "latent_space": latent_space}[sm.rule]
-job(
-    sm.wildcards.model, sm.input.model, list(sm.input.train), list(sm.input.test),
-    statistics_settings(sm.config, sm.params.dataset), sm.params.evaluation, sm.params.latent_fit_images,
-    sm.output.scores, sm.output.figure, get_logger(sm.rule, sm.log[0]),
-)  # fmt: skip
+autoencoder_evaluation(
+    rule=snakemake.rule,
+    name=snakemake.wildcards.model,
+    model_path=snakemake.input.model,
+    train_shards=list(snakemake.input.train),
+    test_shards=list(snakemake.input.test),
+    config=snakemake.config,
+    dataset=snakemake.params.dataset,
+    evaluation=snakemake.params.evaluation,
+    latent_fit_images=snakemake.params.latent_fit_images,
+    out_csv=snakemake.output.scores,
+    out_png=snakemake.output.figure,
+    threads=snakemake.threads,
+    log=snakemake.log[0],
+)

@@ -1,26 +1,20 @@
-"""Rule autoencoder_figures: Figures 5-2/6-1, 5-3/6-2 and loss curves of one model."""
+"""Rule autoencoder_figures: Figures 5-2/6-1, 5-3/6-2 and the loss curves of one model."""
 
-import sys
-from pathlib import Path
+import _bootstrap  # noqa: F401  (msdl from this checkout)
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
+from msdl.training.jobs import autoencoder_figures
 
-import torch  # noqa: E402
-
-from msdl.progress import get_logger  # noqa: E402
-from msdl.training.figures import autoencoder_figures  # noqa: E402
-
-sm = snakemake  # noqa: F821
-torch.set_num_threads(sm.threads)
-errors = autoencoder_figures(
-    sm.params.title,
-    sm.input.model,
-    sm.input.metrics,
-    list(sm.input.train),
-    list(sm.input.test),
-    sm.params.figures,
-    sm.output.reconstructions,
-    sm.output.samples,
-    sm.output.loss,
+autoencoder_figures(
+    name=snakemake.wildcards.model,
+    title=snakemake.params.title,
+    model_path=snakemake.input.model,
+    metrics_path=snakemake.input.metrics,
+    train_shards=list(snakemake.input.train),
+    test_shards=list(snakemake.input.test),
+    settings=snakemake.params.figures,
+    out_reconstructions=snakemake.output.reconstructions,
+    out_samples=snakemake.output.samples,
+    out_loss=snakemake.output.loss,
+    threads=snakemake.threads,
+    log=snakemake.log[0],
 )
-get_logger("figures", sm.log[0]).info(f"{sm.wildcards.model}: MSE of the shown reconstructions by epoch {errors}")

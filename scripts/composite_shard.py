@@ -1,23 +1,16 @@
 """Rule composite_shard: generate one shard of composite SVEs and solve their elastic fields."""
 
-import sys
-from pathlib import Path
+import _bootstrap  # noqa: F401  (msdl from this checkout)
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
+from msdl.localization.jobs import composite_shard
 
-import torch  # noqa: E402
-
-from msdl.localization.data import generate_composite_shard  # noqa: E402
-from msdl.progress import get_logger  # noqa: E402
-
-sm = snakemake  # noqa: F821
-torch.set_num_threads(sm.threads)
-generate_composite_shard(
-    sm.wildcards.composite,
-    sm.params.dataset,
-    sm.params.shard,
-    sm.output.array,
-    sm.output.manifest,
-    get_logger("composite_shard", sm.log[0]),
-    device=sm.params.device,
+composite_shard(
+    name=snakemake.wildcards.composite,
+    dataset=snakemake.params.dataset,
+    shard=snakemake.params.shard,
+    array_path=snakemake.output.array,
+    manifest_path=snakemake.output.manifest,
+    device=snakemake.params.device,
+    threads=snakemake.threads,
+    log=snakemake.log[0],
 )

@@ -1,26 +1,21 @@
 """Rule search_trial: train one architecture-search trial, write its JSON record."""
 
-import json
-import sys
-from pathlib import Path
+import _bootstrap  # noqa: F401  (msdl from this checkout)
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
+from msdl.search.jobs import run_trial
 
-from msdl.search.jobs import run_trial  # noqa: E402
-
-sm = snakemake  # noqa: F821
 run_trial(
-    search_name=sm.wildcards.search,
-    search=sm.params.search,
-    trial_name=sm.wildcards.trial,
-    device=sm.params.device,
-    train_shards=list(sm.input.train),
-    test_shards=list(sm.input.test),
-    statistics=json.loads(Path(sm.input.normalization).read_text()),
-    state_dir=sm.params.state_dir,
-    model_path=sm.output.model,
-    metrics_path=sm.output.metrics,
-    record_path=sm.output.record,
-    log_path=sm.log[0],
-    threads=sm.threads,
+    search_name=snakemake.wildcards.search,
+    search=snakemake.params.search,
+    trial_name=snakemake.wildcards.trial,
+    device=snakemake.params.device,
+    train_shards=list(snakemake.input.train),
+    test_shards=list(snakemake.input.test),
+    statistics_path=snakemake.input.normalization,
+    state_dir=snakemake.params.state_dir,
+    model_path=snakemake.output.model,
+    metrics_path=snakemake.output.metrics,
+    record_path=snakemake.output.record,
+    threads=snakemake.threads,
+    log=snakemake.log[0],
 )

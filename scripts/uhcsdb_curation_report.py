@@ -1,19 +1,16 @@
 """Rule uhcsdb_curation_report: every micrograph's fate and reason, CSV + summary."""
 
-import sys
-from pathlib import Path
+import _bootstrap  # noqa: F401  (msdl from this checkout)
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
+from msdl.uhcsdb.jobs import report
 
-from msdl.uhcsdb.jobs import report  # noqa: E402
-
-sm = snakemake  # noqa: F821
 report(
-    sm.input.selection,
-    sm.input.table,
-    dict(zip(sm.params.datasets, sm.input.summaries)),
-    sm.params.label,
-    sm.output.table,
-    sm.output.summary,
-    sm.log[0],
+    selection_csv=snakemake.input.selection,
+    rescaled_csv=snakemake.input.table,
+    datasets=snakemake.params.datasets,
+    summaries=list(snakemake.input.summaries),
+    label=snakemake.params.label,
+    out_csv=snakemake.output.table,
+    out_md=snakemake.output.summary,
+    log=snakemake.log[0],
 )

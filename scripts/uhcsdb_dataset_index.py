@@ -1,11 +1,12 @@
 """Rule uhcsdb_dataset_index: every shard of a patch dataset checked, indexed, split by sample."""
 
-import sys
-from pathlib import Path
+import _bootstrap  # noqa: F401  (msdl from this checkout)
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
+from msdl.uhcsdb.jobs import dataset_index
 
-from msdl.uhcsdb.jobs import dataset_index  # noqa: E402
-
-sm = snakemake  # noqa: F821
-dataset_index(sm.wildcards.dataset, list(sm.input), sm.output[0], sm.log[0])
+dataset_index(
+    name=snakemake.wildcards.dataset,
+    arrays=list(snakemake.input),
+    out_json=snakemake.output[0],
+    log=snakemake.log[0],
+)

@@ -1,21 +1,17 @@
 """Checkpoint uhcsdb_patches: equation (2) random crops, patch checks, per-split pools."""
 
-import sys
-from pathlib import Path
+import _bootstrap  # noqa: F401  (msdl from this checkout)
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
+from msdl.uhcsdb.jobs import patches
 
-from msdl.uhcsdb.jobs import patches  # noqa: E402
-
-sm = snakemake  # noqa: F821
 patches(
-    sm.wildcards.dataset,
-    sm.params.dataset,
-    sm.params.settings,
-    sm.input.selection,
-    sm.input.table,
-    sm.input.images,
-    sm.output.pool,
-    sm.output.summary,
-    sm.log[0],
+    name=snakemake.wildcards.dataset,
+    dataset=snakemake.params.dataset,
+    settings=snakemake.params.settings,
+    selection_csv=snakemake.input.selection,
+    rescaled_csv=snakemake.input.table,
+    rescaled_dir=snakemake.input.images,
+    out_pool=snakemake.output.pool,
+    out_json=snakemake.output.summary,
+    log=snakemake.log[0],
 )

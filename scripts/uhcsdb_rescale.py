@@ -1,11 +1,14 @@
 """Rule uhcsdb_rescale: crop the data bar, rescale to the target magnification, save."""
 
-import sys
-from pathlib import Path
+import _bootstrap  # noqa: F401  (msdl from this checkout)
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
+from msdl.uhcsdb.jobs import rescale
 
-from msdl.uhcsdb.jobs import rescale  # noqa: E402
-
-sm = snakemake  # noqa: F821
-rescale(sm.input.selection, sm.input.summary, sm.input.frames, sm.output.images, sm.output.table, sm.log[0])
+rescale(
+    selection_csv=snakemake.input.selection,
+    selection_json=snakemake.input.summary,
+    frames_dir=snakemake.input.frames,
+    out_dir=snakemake.output.images,
+    out_csv=snakemake.output.table,
+    log=snakemake.log[0],
+)

@@ -1,11 +1,14 @@
 """Rule uhcsdb_select: join metadata and files, select, parse magnifications, split by sample."""
 
-import sys
-from pathlib import Path
+import _bootstrap  # noqa: F401  (msdl from this checkout)
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
+from msdl.uhcsdb.jobs import select
 
-from msdl.uhcsdb.jobs import select  # noqa: E402
-
-sm = snakemake  # noqa: F821
-select(sm.input.metadata, sm.input.frames, sm.params.settings, sm.output.selection, sm.output.summary, sm.log[0])
+select(
+    metadata=snakemake.input.metadata,
+    frames_dir=snakemake.input.frames,
+    settings=snakemake.params.settings,
+    out_csv=snakemake.output.selection,
+    out_json=snakemake.output.summary,
+    log=snakemake.log[0],
+)

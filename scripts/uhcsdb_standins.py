@@ -1,11 +1,11 @@
 """Rule uhcsdb_standins: labelled stand-in frames for real metadata rows (no download)."""
 
-import sys
-from pathlib import Path
+import _bootstrap  # noqa: F401  (msdl from this checkout)
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))  # msdl from this checkout  # noqa: F821
+from msdl.uhcsdb.jobs import make_standins
 
-from msdl.uhcsdb.jobs import make_standins  # noqa: E402
-
-sm = snakemake  # noqa: F821
-make_standins(sm.output.frames, sm.output.metadata, sm.log[0])
+make_standins(
+    frames_dir=snakemake.output.frames,
+    metadata_csv=snakemake.output.metadata,
+    log=snakemake.log[0],
+)

@@ -7,7 +7,6 @@ import pytest
 import torch
 
 from msdl.normalization import sample_statistics
-from msdl.progress import get_logger
 from msdl.shards import shard_plan
 from msdl.synthetic.jobs import generate_gaussian_shard
 from msdl.training.common import read_metrics
@@ -31,9 +30,10 @@ def test_two_processes_follow_the_single_process_loss_curve(tmp_path):
     shards = {"train": [], "test": []}
     for shard in shard_plan(0, 96, 32, 48):
         npy = tmp_path / "data" / shard.split / f"{shard.name}.npy"
-        generate_gaussian_shard("ddp", dataset, shard, npy, npy.with_suffix(".json"), get_logger("t"))
+        generate_gaussian_shard("ddp", dataset, shard, npy, npy.with_suffix(".json"))
         shards[shard.split].append(str(npy))
-    stats = sample_statistics(shards["train"])
+    stats = tmp_path / "data/normalization.json"
+    stats.write_text(json.dumps(sample_statistics(shards["train"])))
     runs = {}
     for processes in (1, 2):
         out = tmp_path / f"p{processes}"
@@ -43,11 +43,11 @@ def test_two_processes_follow_the_single_process_loss_curve(tmp_path):
             device="cpu",
             train_shards=shards["train"],
             test_shards=shards["test"],
-            statistics=json.loads(json.dumps(stats)),
+            statistics_path=str(stats),
             state_dir=str(out / "state"),
             model_path=str(out / "model.pt"),
             metrics_path=str(out / "metrics.csv"),
-            log_path=str(out / "train.log"),
+            log=str(out / "train.log"),
             threads=1,
         )
         runs[processes] = out

@@ -5,7 +5,7 @@ tested in tests/test_statistics.py)."""
 import numpy as np
 import pytest
 
-from msdl.evaluation.jobs import score_summary
+from msdl.evaluation.jobs import write_summary
 from msdl.evaluation.scoring import StatisticsSettings, floor_of, pick, read_scores, statistics_settings, write_scores
 from msdl.training.latent import interpolate, sample_nearest_jitter, sample_uniform_box
 
@@ -92,7 +92,7 @@ def test_scores_round_trip_and_summary_takes_the_last_epoch(tmp_path):
         "s2": 0.1,
     }
     assert floor_of(back, 10)["total"] == 0.05
-    summary = score_summary({"ae_x": ("ds", str(tmp_path / "s.csv"))}, tmp_path / "summary.csv", tmp_path / "bars.png")
+    summary = write_summary({"ae_x": ("ds", str(tmp_path / "s.csv"))}, tmp_path / "summary.csv", tmp_path / "bars.png")
     got = {(r["set"], r["epoch"]): r["ratio"] for r in summary}
     assert got == {("decoder_samples", 5): pytest.approx(4.0), ("reconstructions", 1): pytest.approx(10.0)}
     assert (tmp_path / "summary.csv").read_text().splitlines()[0] == "dataset,model,set,epoch,n,total,floor_total,ratio"

@@ -12,7 +12,6 @@ import pytest
 from conftest import BIN, ROOT, snakemake, tiny_config
 
 from msdl.config import dataset_shards
-from msdl.progress import get_logger
 from msdl.shards import load_shard
 from msdl.synthetic.jobs import generate_gaussian_shard
 
@@ -79,7 +78,7 @@ def test_killed_snakemake_restarts_without_redoing_finished_shards(tmp_path):
             continue
         got, _ = load_shard(results / "datasets/synthetic_smooth" / shard.split / f"{shard.name}.npy")
         ref = tmp_path / "ref" / f"{shard.split}-{shard.name}.npy"
-        generate_gaussian_shard("synthetic_smooth", smooth, shard, ref, ref.with_suffix(".json"), get_logger("ref"))
+        generate_gaussian_shard("synthetic_smooth", smooth, shard, ref, ref.with_suffix(".json"))
         np.testing.assert_array_equal(got, np.load(ref))
         binary, _ = load_shard(results / "datasets/synthetic_binary" / shard.split / f"{shard.name}.npy")
         assert int(binary[0].sum()) == 256 * 256 // 2

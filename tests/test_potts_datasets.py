@@ -1,7 +1,6 @@
 """Rendering to boundary images, downsampling, and Potts shards written by the rule code."""
 
 import copy
-import logging
 
 import numpy as np
 import pytest
@@ -15,7 +14,6 @@ from msdl.shards import Shard, load_shard
 
 DATASETS = yaml.safe_load((ROOT / "config.yaml").read_text())["datasets"]
 ARRAYS = SHARED / "reference" / "spparks" / "arrays"
-LOG = logging.getLogger("test")
 
 
 def test_boundary_image_zoom_2_draws_one_pixel_lines():
@@ -64,18 +62,16 @@ def test_potts_and_downsample_shards(tmp_path):
     ds = copy.deepcopy(DATASETS["kmc_grain_growth"])
     ds |= {"sites": [32, 32], "time": 10.0, "image_size": [64, 64]}
     shard = Shard("test", 0, 5, 8)
-    manifest = generate_potts_shard("gg", ds, shard, tmp_path / "s.npy", tmp_path / "s.json", LOG, torch.device("cpu"))
+    manifest = generate_potts_shard("gg", ds, shard, tmp_path / "s.npy", tmp_path / "s.json", "cpu")
     images, _ = load_shard(tmp_path / "s.npy")
     assert images.shape == (3, 64, 64) and images.dtype == np.uint8 and set(np.unique(images)) == {0, 1}
     assert manifest["engine"] == "builtin" and manifest["mcs_per_time"] > 1 and manifest["parameters"]["q"] == 2048
     assert manifest["kernel"] == "numba"  # the compiled kernel on the CPU
     # a seed's image does not depend on its shard
-    generate_potts_shard(
-        "gg", ds, Shard("test", 1, 6, 7), tmp_path / "o.npy", tmp_path / "o.json", LOG, torch.device("cpu")
-    )
+    generate_potts_shard("gg", ds, Shard("test", 1, 6, 7), tmp_path / "o.npy", tmp_path / "o.json", "cpu")
     np.testing.assert_array_equal(load_shard(tmp_path / "o.npy")[0][0], images[1])
     down = {"generator": "downsample", "source": "gg", "image_size": [16, 16]}
-    downsample_shard("gg16", down, tmp_path / "s.npy", tmp_path / "d.npy", tmp_path / "d.json", LOG)
+    downsample_shard("gg16", down, tmp_path / "s.npy", tmp_path / "d.npy", tmp_path / "d.json")
     small, m = load_shard(tmp_path / "d.npy")
     assert small.shape == (3, 16, 16) and m["source_sha256"] == manifest["sha256"]
     np.testing.assert_allclose(small[0, 0, 0], images[0, :4, :4].mean(), rtol=1e-6)

@@ -7,7 +7,6 @@ import sys
 import numpy as np
 import pytest
 
-from msdl.progress import get_logger
 from msdl.shards import load_shard, shard_plan
 from msdl.synthetic.fields import (
     binarize,
@@ -74,11 +73,10 @@ def test_binary_rejects_volume_fraction_outside_open_interval(vf):
 
 def _shard_images(tmp_path, shard_size):
     dataset = {"image_size": [32, 32], "covariance": [[9.0, 0.0], [0.0, 4.0]]}
-    logger = get_logger("test")
     out = {}
     for shard in shard_plan(0, 7, 4, shard_size):
         npy = tmp_path / f"s{shard_size}" / shard.split / f"{shard.name}.npy"
-        generate_gaussian_shard("layout", dataset, shard, npy, npy.with_suffix(".json"), logger)
+        generate_gaussian_shard("layout", dataset, shard, npy, npy.with_suffix(".json"))
         images, manifest = load_shard(npy)
         for seed, img in zip(range(manifest["seeds"]["first"], manifest["seeds"]["stop"]), images):
             out[seed] = img.tobytes()

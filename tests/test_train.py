@@ -12,7 +12,6 @@ import pytest
 import torch
 
 from msdl.normalization import normalize, sample_statistics, transform
-from msdl.progress import get_logger
 from msdl.shards import shard_plan
 from msdl.synthetic.jobs import generate_gaussian_shard
 from msdl.training.common import read_metrics
@@ -35,7 +34,7 @@ def shards(tmp_path_factory):
     out = {"train": [], "test": []}
     for shard in shard_plan(0, 192, 32, 96):
         npy = root / shard.split / f"{shard.name}.npy"
-        generate_gaussian_shard("train-test", dataset, shard, npy, npy.with_suffix(".json"), get_logger("t"))
+        generate_gaussian_shard("train-test", dataset, shard, npy, npy.with_suffix(".json"))
         out[shard.split].append(str(npy))
     stats = root / "stats.json"
     stats.write_text(json.dumps(sample_statistics(out["train"])))
@@ -46,11 +45,11 @@ def shards(tmp_path_factory):
 def _job(shards, out, model=MODEL):
     """Python source that runs one training job into ``out`` (run in a subprocess)."""
     return (
-        "import json; from msdl.training.jobs import run_training;"
+        "from msdl.training.jobs import run_training;"
         f"run_training(model_config={model!r}, device='cpu', train_shards={shards['train']!r},"
-        f" test_shards={shards['test']!r}, statistics=json.load(open({shards['stats']!r})),"
+        f" test_shards={shards['test']!r}, statistics_path={shards['stats']!r},"
         f" state_dir={str(out / 'state')!r}, model_path={str(out / 'model.pt')!r},"
-        f" metrics_path={str(out / 'metrics.csv')!r}, log_path={str(out / 'train.log')!r}, threads=1)"
+        f" metrics_path={str(out / 'metrics.csv')!r}, log={str(out / 'train.log')!r}, threads=1)"
     )
 
 

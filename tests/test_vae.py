@@ -221,11 +221,11 @@ def test_vae_trains_data_parallel(shards, tmp_path):  # noqa: F811
         device="cpu",
         train_shards=shards["train"],
         test_shards=shards["test"],
-        statistics=json.loads(open(shards["stats"]).read()),
+        statistics_path=shards["stats"],
         state_dir=str(tmp_path / "state"),
         model_path=str(tmp_path / "model.pt"),
         metrics_path=str(tmp_path / "metrics.csv"),
-        log_path=str(tmp_path / "train.log"),
+        log=str(tmp_path / "train.log"),
         threads=1,
     )
     assert "x 2 process(es)" in (tmp_path / "train.log").read_text()

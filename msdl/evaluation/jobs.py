@@ -1,20 +1,32 @@
 """The evaluation stage's jobs: comparison scores per epoch, latent space, the summary.
 
-Each function is one Snakemake rule's work (workflow/rules/evaluation.smk); the numbers
-come from :mod:`msdl.evaluation.scoring`, the latents from :mod:`msdl.training.latent`.
+The entry points :func:`autoencoder_evaluation`, :func:`score_gan` and :func:`score_summary`
+are what the Snakemake rules run (workflow/rules/evaluation.smk; the scripts only unpack
+``snakemake``); ``log`` is the rule's log file (``None``: stderr). The numbers come from
+:mod:`msdl.evaluation.scoring`, the latents from :mod:`msdl.training.latent`.
 """
 
 from __future__ import annotations
 
 import csv
 import logging
+from pathlib import Path
 
 import numpy as np
+import torch
 
 from msdl import figures
-from msdl.evaluation.scoring import Judge, StatisticsSettings, read_scores, score_rows, write_scores
+from msdl.evaluation.scoring import (
+    Judge,
+    StatisticsSettings,
+    read_scores,
+    score_rows,
+    statistics_settings,
+    write_scores,
+)
 from msdl.io import atomic_path
 from msdl.normalization import denormalize, normalize
+from msdl.progress import get_logger
 from msdl.shards import load_split
 from msdl.training.autoencoder import load_model
 from msdl.training.gan import load_gan_samples
@@ -79,13 +91,20 @@ def score_gan(
     gan_path: str,
     train_shards: list[str],
     test_shards: list[str],
-    settings: StatisticsSettings,
+    config: dict,
+    dataset: str,
     evaluation: dict,
     out_csv: str,
     out_png: str,
-    logger: logging.Logger,
+    threads: int | None = None,
+    log: str | None = None,
 ) -> list[dict]:
-    """Score the GAN's samples saved at each figure epoch (their count sets the floor's size)."""
+    """Score the GAN's samples saved at each figure epoch (their count sets the floor's size);
+    the statistics are those of ``datasets.<dataset>`` in ``config`` (the workflow's)."""
+    if threads:
+        torch.set_num_threads(threads)
+    logger = get_logger("scores", log)
+    settings = statistics_settings(config, dataset)
     _, samples = load_gan_samples(gan_path)
     judge, _, reference = _judge(train_shards, test_shards, settings, evaluation)
     rows = score_rows(judge, {(epoch, "gan_samples"): images for epoch, images in sorted(samples.items())})
@@ -146,10 +165,65 @@ def latent_space(
     return rows
 
 
+def autoencoder_evaluation(
+    rule: str,
+    name: str,
+    model_path: str,
+    train_shards: list[str],
+    test_shards: list[str],
+    config: dict,
+    dataset: str,
+    evaluation: dict,
+    latent_fit_images: int,
+    out_csv: str,
+    out_png: str,
+    threads: int | None = None,
+    log: str | None = None,
+) -> list[dict]:
+    """Rule ``score_autoencoder`` (:func:`score_autoencoder`) or ``latent_space``
+    (:func:`latent_space`) of model ``name``: both read the same inputs and settings (the
+    statistics of ``datasets.<dataset>`` in ``config``, the workflow's)."""
+    job = {"score_autoencoder": score_autoencoder, "latent_space": latent_space}[rule]
+    if threads:
+        torch.set_num_threads(threads)
+    settings = statistics_settings(config, dataset)
+    logger = get_logger(rule, log)
+    return job(
+        name, model_path, train_shards, test_shards, settings, evaluation, latent_fit_images, out_csv, out_png, logger
+    )
+
+
 SUMMARY_FIELDS = ("dataset", "model", "set", "epoch", "n", "total", "floor_total", "ratio")
 
 
-def score_summary(score_files: dict[str, tuple[str, str]], out_csv: str, out_png: str) -> list[dict]:
+def score_summary(
+    score_paths: list[str],
+    latent_paths: list[str],
+    datasets: dict[str, str],
+    out_csv: str,
+    out_png: str,
+    log: str | None = None,
+) -> list[dict]:
+    """The summary of every model's ``scores.csv`` and every autoencoder's
+    ``latent_sampling.csv`` (its sets named "<model> latent"), each file in the folder
+    named after its model; ``datasets``: model -> dataset. See :func:`write_summary`."""
+    files = {}
+    for path in score_paths:
+        name = Path(path).parent.name
+        files[name] = (datasets[name], path)
+    for path in latent_paths:
+        name = Path(path).parent.name
+        files[f"{name} latent"] = (datasets[name], path)
+    rows = write_summary(files, out_csv, out_png)
+    logger = get_logger("score_summary", log)
+    for r in rows:
+        logger.info(
+            f"{r['model']} {r['set']}: total {r['total']:.4g}, floor {r['floor_total']:.4g}, ratio {r['ratio']:.3g}"
+        )
+    return rows
+
+
+def write_summary(score_files: dict[str, tuple[str, str]], out_csv: str, out_png: str) -> list[dict]:
     """One row per model and generated set at its last epoch: total score, the floor at
     that set size, and their ratio. ``score_files``: model -> (dataset, scores.csv)."""
     rows = []

@@ -59,7 +59,3 @@ class StatisticsAccumulator:
 def standardize(x: np.ndarray, stats: dict[str, float]) -> np.ndarray:
     """``(x - mean) / std`` (the report's rescaled responses), float32."""
     return ((np.asarray(x, dtype=np.float64) - stats["mean"]) / stats["std"]).astype(np.float32)
-
-
-def unstandardize(z: np.ndarray, stats: dict[str, float]) -> np.ndarray:
-    return (np.asarray(z, dtype=np.float64) * stats["std"] + stats["mean"]).astype(np.float32)

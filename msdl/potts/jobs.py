@@ -5,11 +5,13 @@ grain-boundary images ``(n, H, W)`` uint8 (1 grain, 0 boundary) of their seeds, 
 dataset's ``engine``: ``builtin`` simulates the shard's seeds in batches on the training
 device (a GPU when present), ``spparks`` runs SPPARKS once per seed. ``downsample``
 shards are their source shard area-averaged to the AE's input size (float32 in [0, 1]).
+
+Each job function is what one Snakemake rule runs (workflow/rules/potts.smk; the scripts
+only unpack ``snakemake``); ``log`` is the rule's log file (``None``: stderr).
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from pathlib import Path
@@ -17,11 +19,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from msdl.device import resolve_device
+from msdl.figures import microstructure_grid
 from msdl.potts import grain_growth, melt_pool
 from msdl.potts.lattice import choose_kernel
+from msdl.potts.numba_kernels import set_threads
 from msdl.potts.render import downsample, render, rendered_size
 from msdl.potts.spparks import SpparksCommand, run_spparks
-from msdl.progress import Progress, format_seconds
+from msdl.progress import Progress, format_seconds, get_logger
 from msdl.shards import Shard, load_shard, write_shard
 
 #: Sites per builtin batch: bounds memory (~100 B per site and sample, see benchmarks/potts_engine.py).
@@ -61,11 +66,21 @@ def generate_potts_shard(
     shard: Shard,
     array_path: str | Path,
     manifest_path: str | Path,
-    logger: logging.Logger,
-    device: torch.device,
+    device: str = "auto",
     spparks: dict | None = None,
+    threads: int | None = None,
+    log: str | None = None,
 ) -> dict:
-    """Simulate and render one shard; write it atomically with its manifest."""
+    """Simulate and render one shard; write it atomically with its manifest.
+
+    ``device`` is config ``device`` (the builtin engine's); ``threads`` (the rule's) run
+    torch and the numba kernel, which simulates the seeds of a batch on the CPU.
+    """
+    if threads:
+        torch.set_num_threads(threads)
+        set_threads(threads)
+    logger = get_logger("potts", log)
+    device = resolve_device(device)
     seeds = list(shard.seeds)
     images = np.empty((len(seeds), *rendered_size(dataset)), dtype=np.uint8)
     what = f"{name} {shard.split} {shard.name}: "
@@ -112,9 +127,15 @@ def generate_potts_shard(
 
 
 def downsample_shard(
-    name: str, dataset: dict, source_array: str | Path, array_path: str | Path, manifest_path: str | Path, logger
+    name: str,
+    dataset: dict,
+    source_array: str | Path,
+    array_path: str | Path,
+    manifest_path: str | Path,
+    log: str | None = None,
 ) -> dict:
     """Area-average one source shard to ``image_size``; write it with its manifest."""
+    logger = get_logger("downsample", log)
     images, source = load_shard(source_array)
     shard = Shard.from_manifest(source)
     small = downsample(images, tuple(dataset["image_size"]))
@@ -131,3 +152,21 @@ def downsample_shard(
         image_size=list(dataset["image_size"]),
         value_range=[0.0, 1.0],
     )
+
+
+#: The report's figure of each generator's 3x3 grid.
+GRID_FIGURES = {"am_ellipsoid": "2-3", "potts_weld": "2-4", "potts_grain_growth": "2-5"}
+
+
+def figure_microstructure_grid(name: str, shard_array: str | Path, out_png: str | Path, log: str | None = None) -> None:
+    """Figures 2-3, 2-4, 2-5: the first (up to) 9 images of a test shard, 3x3."""
+    images, manifest = load_shard(shard_array)
+    first = manifest["seeds"]["first"]
+    n = min(9, len(images))
+    microstructure_grid(
+        images[:n],
+        out_png,
+        f"{name} ({manifest['generator']}, {manifest['engine']} engine), test seeds "
+        f"{first}..{first + n - 1} (report Figure {GRID_FIGURES[manifest['generator']]})",
+    )
+    get_logger("figures", log).info(f"{out_png}: {n} images {images.shape[1:]}")

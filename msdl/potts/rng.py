@@ -35,19 +35,3 @@ def seed_keys(stream: str, seeds, device: torch.device | str = "cpu") -> torch.T
     salt = zlib.crc32(stream.encode("utf-8"))
     keys = [mix32(mix32((int(s) & MASK32) ^ salt) ^ ((int(s) >> 32) & MASK32)) for s in seeds]
     return torch.tensor(keys, dtype=torch.int64, device=device)
-
-
-def random_bits(keys: torch.Tensor, step: int, sites: torch.Tensor) -> torch.Tensor:
-    """32 random bits ``(B, *sites.shape)`` int64 for each seed key and site index.
-
-    ``step`` numbers the update (sweep x sublattice), ``sites`` are flat site indices
-    (int64, any shape, below 2**31).
-    """
-    k = mix32(keys ^ mix32(step * _GOLDEN & MASK32))
-    shape = (-1,) + (1,) * sites.dim()
-    return mix32(k.view(shape) + mix32(sites * _GOLDEN & MASK32))
-
-
-def uniform(bits: torch.Tensor) -> torch.Tensor:
-    """Uniform floats in [0, 1) from the top 24 bits (float32 exact)."""
-    return (bits >> 8).to(torch.float32) * (1.0 / (1 << 24))

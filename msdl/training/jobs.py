@@ -1,6 +1,10 @@
-"""The training stage's jobs: an autoencoder (or VAE) training run and a DCGAN training run.
+"""The training stage's jobs: an autoencoder (or VAE) training run, a DCGAN training run,
+layer tables and the figures of trained models.
 
-An autoencoder job loads checked shards, normalizes, trains and saves.
+Each entry point is what one Snakemake rule runs (the scripts only unpack ``snakemake``);
+``log`` is the rule's log file (``None``: stderr). An autoencoder job loads checked shards,
+normalizes (:func:`load_normalized`), trains and saves (:func:`train_model`); an
+architecture-search trial (msdl/search/jobs.py) calls the two parts itself.
 
 With ``processes > 1`` (the rule's ``processes`` resource: one per GPU of the node) the
 job is run by ``torchrun --standalone --nproc_per_node=N -m msdl.training.jobs ARGS.json``
@@ -10,6 +14,7 @@ as DistributedDataParallel (NCCL on GPUs, gloo on CPUs).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -17,12 +22,18 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.distributed as dist
+from torch import nn
 
+from msdl.io import write_text
+from msdl.models.registry import build_autoencoder
+from msdl.models.summary import layer_table as layer_table_text
 from msdl.normalization import normalize, transform
 from msdl.progress import get_logger
 from msdl.shards import load_split, read_manifest
+from msdl.training import figures
 from msdl.training.autoencoder import TrainConfig, fingerprint, metric_fields, save_model, train
 from msdl.training.common import process_group, write_metrics
 from msdl.training.gan import GanConfig, gan_fingerprint, save_gan, train_gan, write_gan_metrics
@@ -44,48 +55,86 @@ def train_config(model_config: dict, device: str) -> TrainConfig:
     )
 
 
+def read_statistics(path: str | Path) -> dict:
+    """A dataset's normalization statistics (rule normalization_statistics' JSON)."""
+    return json.loads(Path(path).read_text())
+
+
+def load_normalized(
+    train_shards: list[str], test_shards: list[str], normalization: dict
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The checked train and test images normalized by ``normalization`` (float32
+    ``(N, H, W)``), and the shards' checksums (the data ids of :func:`fingerprint`)."""
+    train_images, _ = load_split(train_shards)
+    test_images, _ = load_split(test_shards)
+    data_ids = [read_manifest(Path(p).with_suffix(".json"))["sha256"] for p in [*train_shards, *test_shards]]
+    return normalize(train_images, normalization), normalize(test_images, normalization), data_ids
+
+
+def train_model(
+    model_config: dict,
+    device: str,
+    train_images: np.ndarray,
+    test_images: np.ndarray,
+    data_ids: list[str],
+    normalization: dict,
+    state_dir: str | Path,
+    model_path: str | Path,
+    metrics_path: str | Path,
+    logger: logging.Logger,
+) -> tuple[nn.Module, list[dict]]:
+    """Train one model on normalized images (from :func:`load_normalized`) and write
+    ``model_path`` and ``metrics_path`` (rank 0). Returns the trained model and the metric rows."""
+    cfg = train_config(model_config, device)
+    run_id = fingerprint(cfg, data_ids, normalization)
+    model, metrics, snapshots = train(
+        cfg, train_images, test_images, state_dir, run_id, logger, scale=normalization["scale"]
+    )
+    if process_group()[0] == 0:  # under torchrun, rank 0 writes
+        write_metrics(metrics_path, metrics, metric_fields(model))
+        save_model(model_path, cfg, model, snapshots, normalization)
+        logger.info(f"wrote {model_path} and {metrics_path}; final test MSE {metrics[-1]['test_mse']:.5f}")
+    return model, metrics
+
+
 def run_training(
     model_config: dict,
     device: str,
     train_shards: list[str],
     test_shards: list[str],
-    statistics: dict,
+    statistics_path: str | Path,
     state_dir: str | Path,
     model_path: str | Path,
     metrics_path: str | Path,
-    log_path: str | None = None,
     threads: int | None = None,
+    log: str | None = None,
 ) -> list[dict]:
     """Train one model from its shards and write ``model_path`` and ``metrics_path``.
 
-    ``statistics`` is the dataset's normalization JSON; the model config's
-    ``normalization`` mode picks the transform. Returns the metric rows. Memory: the whole train and test splits as float32.
+    ``statistics_path`` is the dataset's normalization JSON; the model config's
+    ``normalization`` mode picks the transform. Returns the metric rows. Memory: the whole
+    train and test splits as float32.
     """
     rank, _ = process_group()
-    logger = get_logger("train", log_path if rank == 0 else None)
+    logger = get_logger("train", log if rank == 0 else None)
     if rank != 0:
         logger.setLevel("WARNING")
     if threads:
         torch.set_num_threads(threads)
-    cfg = train_config(model_config, device)
-    normalization = transform(statistics, model_config["normalization"])
-    train_images, _ = load_split(train_shards)
-    test_images, _ = load_split(test_shards)
-    data_ids = [read_manifest(Path(p).with_suffix(".json"))["sha256"] for p in [*train_shards, *test_shards]]
-    run_id = fingerprint(cfg, data_ids, normalization)
-    model, metrics, snapshots = train(
-        cfg,
-        normalize(train_images, normalization),
-        normalize(test_images, normalization),
+    normalization = transform(read_statistics(statistics_path), model_config["normalization"])
+    train_images, test_images, data_ids = load_normalized(train_shards, test_shards, normalization)
+    _, metrics = train_model(
+        model_config,
+        device,
+        train_images,
+        test_images,
+        data_ids,
+        normalization,
         state_dir,
-        run_id,
+        model_path,
+        metrics_path,
         logger,
-        scale=normalization["scale"],
     )
-    if rank == 0:
-        write_metrics(metrics_path, metrics, metric_fields(model))
-        save_model(model_path, cfg, model, snapshots, normalization)
-        logger.info(f"wrote {model_path} and {metrics_path}; final test MSE {metrics[-1]['test_mse']:.5f}")
     return metrics
 
 
@@ -102,10 +151,11 @@ def run_gan_training(
     state_dir: str,
     model_path: str,
     metrics_path: str,
-    log_path: str | None = None,
     threads: int | None = None,
+    log: str | None = None,
 ) -> list[dict]:
-    logger = get_logger("gan", log_path)
+    """Train the DCGAN of a ``gans.<name>`` entry on its train shards; write the model and its metrics."""
+    logger = get_logger("gan", log)
     if threads:
         torch.set_num_threads(threads)
     cfg = gan_config(entry, device)
@@ -124,7 +174,9 @@ def run_gan_training(
 def launch_training(processes: int = 1, **job) -> None:
     """Run :func:`run_training` here (1 process) or under torchrun (``processes`` > 1).
 
-    ``job`` holds :func:`run_training`'s keyword arguments (JSON-serializable).
+    ``processes`` is the rule's ``processes`` resource (a resource of 1 does not reach the
+    job: the script reads it with a default of 1); ``job`` holds :func:`run_training`'s
+    keyword arguments (JSON-serializable).
     """
     if processes <= 1:
         run_training(**job)
@@ -143,6 +195,55 @@ def _package_root_path() -> str:
     """PYTHONPATH that makes the workers import this very msdl (a checkout or an install)."""
     root = str(Path(__file__).resolve().parents[2])
     return os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])
+
+
+def layer_table(name: str, architecture: str, out_txt: str | Path, log: str | None = None) -> str:
+    """The model's torchsummary-style layer table, headed by its name and architecture."""
+    model = build_autoencoder(architecture)
+    table = layer_table_text(model, (1, *model.image_size))
+    write_text(out_txt, f"{name} ({architecture})\n{table}")
+    get_logger("layers", log).info("\n" + table)
+    return table
+
+
+def autoencoder_figures(
+    name: str,
+    title: str,
+    model_path: str | Path,
+    metrics_path: str | Path,
+    train_shards: list[str],
+    test_shards: list[str],
+    settings: dict,
+    out_reconstructions: str | Path,
+    out_samples: str | Path,
+    out_loss: str | Path,
+    threads: int | None = None,
+    log: str | None = None,
+) -> dict:
+    """Figures 5-2/6-1, 5-3/6-2 and the loss curves of model ``name`` (``title`` in the
+    figures), see :func:`msdl.training.figures.autoencoder_figures`; ``settings`` is the
+    config's ``figures`` section. Returns the per-epoch MSE of the shown reconstructions."""
+    if threads:
+        torch.set_num_threads(threads)
+    errors = figures.autoencoder_figures(
+        title, model_path, metrics_path, train_shards, test_shards, settings, out_reconstructions, out_samples, out_loss
+    )
+    get_logger("figures", log).info(f"{name}: MSE of the shown reconstructions by epoch {errors}")
+    return errors
+
+
+def gan_figures(
+    name: str,
+    model_path: str | Path,
+    metrics_path: str | Path,
+    label: str,
+    out_samples: str | Path,
+    out_curves: str | Path,
+    log: str | None = None,
+) -> None:
+    """Figure 10-1 (64 samples per chosen epoch) and the loss / diversity curves of GAN ``name``."""
+    figures.gan_figures(name, model_path, metrics_path, label, out_samples, out_curves)
+    get_logger("figures", log).info(f"{name}: wrote {out_samples} and {out_curves}")
 
 
 def main(argv: list[str]) -> None:

@@ -1,7 +1,7 @@
 """The UHCSDB rules' jobs: read inputs, run one curation step, write its outputs atomically.
 
 Each function is what one Snakemake rule runs (scripts/uhcsdb_*.py only unpack
-``snakemake``); tests call them directly.
+``snakemake``); ``log`` is the rule's log file (``None``: stderr). Tests call them directly.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from msdl.uhcsdb.metadata import write_metadata_csv
 from msdl.uhcsdb.standins import EXCERPT, write_standins
 
 
-def make_standins(frames_dir: str | Path, metadata_csv: str | Path, log_path: str | None = None) -> None:
+def make_standins(frames_dir: str | Path, metadata_csv: str | Path, log: str | None = None) -> None:
     """Stand-in frames for :data:`EXCERPT` (real rows) and the excerpt as a metadata CSV."""
-    logger = get_logger("uhcsdb.standins", log_path)
+    logger = get_logger("uhcsdb.standins", log)
     Path(frames_dir).mkdir(parents=True, exist_ok=True)
     paths = write_standins(frames_dir, EXCERPT)
     write_metadata_csv(metadata_csv, list(EXCERPT))
@@ -31,10 +31,8 @@ def make_standins(frames_dir: str | Path, metadata_csv: str | Path, log_path: st
     )
 
 
-def select(
-    metadata: str, frames_dir: str, settings: dict, out_csv: str, out_json: str, log_path: str | None = None
-) -> dict:
-    logger = get_logger("uhcsdb.select", log_path)
+def select(metadata: str, frames_dir: str, settings: dict, out_csv: str, out_json: str, log: str | None = None) -> dict:
+    logger = get_logger("uhcsdb.select", log)
     rows, summary = curation.select_micrographs(metadata, frames_dir, settings, logger)
     summary["frames"] = frames_label(settings)
     curation.write_csv(out_csv, rows, curation.SELECTION_FIELDS)
@@ -43,9 +41,9 @@ def select(
 
 
 def rescale(
-    selection_csv: str, selection_json: str, frames_dir: str, out_dir: str, out_csv: str, log_path: str | None = None
+    selection_csv: str, selection_json: str, frames_dir: str, out_dir: str, out_csv: str, log: str | None = None
 ) -> list[dict]:
-    logger = get_logger("uhcsdb.rescale", log_path)
+    logger = get_logger("uhcsdb.rescale", log)
     target = json.loads(Path(selection_json).read_text())["target_magnification"]
     rows = curation.rescale_micrographs(curation.read_csv(selection_csv), frames_dir, out_dir, target, logger)
     curation.write_csv(out_csv, rows, curation.RESCALE_FIELDS)
@@ -61,10 +59,10 @@ def patches(
     rescaled_dir: str,
     out_pool: str,
     out_json: str,
-    log_path: str | None = None,
+    log: str | None = None,
 ) -> dict:
     """Cut one patch dataset; a clear error if a split ends up empty."""
-    logger = get_logger("uhcsdb.patches", log_path)
+    logger = get_logger("uhcsdb.patches", log)
     pool, summary = curation.cut_patches(
         curation.read_csv(selection_csv), curation.read_csv(rescaled_csv), rescaled_dir, dataset, settings, logger
     )
@@ -86,13 +84,15 @@ def patch_shard(
     summary_path: str,
     shard_size: int,
     split: str,
-    index: int,
+    index: int | str,
     out_array: str,
     out_manifest: str,
-    log_path: str | None = None,
+    log: str | None = None,
 ) -> dict:
     """One shard of a patch dataset: patches ``[first, stop)`` of the split's pool as float32
-    in [0, 1] (``seeds`` are patch indices: train 0..n_train-1, then test)."""
+    in [0, 1] (``seeds`` are patch indices: train 0..n_train-1, then test); ``index`` as an
+    int or as its wildcard (``"0003"``)."""
+    index = int(index)
     summary = json.loads(Path(summary_path).read_text())
     shard = next(
         (
@@ -116,7 +116,7 @@ def patch_shard(
         micrograph_ids=sorted({int(v) for v in part["micrograph_id"][rows]}),
         sample_keys=sorted({int(v) for v in part["sample_key"][rows]}),
     )  # fmt: skip
-    get_logger("uhcsdb.shard", log_path).info(
+    get_logger("uhcsdb.shard", log).info(
         f"{out_array}: {len(images)} patches from micrographs {manifest['micrograph_ids']}"
     )
     return manifest
@@ -125,24 +125,55 @@ def patch_shard(
 def report(
     selection_csv: str,
     rescaled_csv: str,
-    summaries: dict[str, str],
+    datasets: list[str],
+    summaries: list[str],
     label: str,
     out_csv: str,
     out_md: str,
-    log_path: str | None = None,
+    log: str | None = None,
 ) -> None:
+    """Every micrograph's fate and reason (CSV) and a summary (Markdown); ``summaries``
+    are the ``patches.json`` files of ``datasets``, in the same order."""
     rows, fields, text = curation.curation_report(
         curation.read_csv(selection_csv),
         curation.read_csv(rescaled_csv),
-        {name: json.loads(Path(p).read_text()) for name, p in summaries.items()},
+        {name: json.loads(Path(p).read_text()) for name, p in zip(datasets, summaries)},
         label,
     )
     curation.write_csv(out_csv, rows, tuple(fields))
     write_text(out_md, text)
-    get_logger("uhcsdb.report", log_path).info("\n" + text)
+    get_logger("uhcsdb.report", log).info("\n" + text)
 
 
-def dataset_index(name: str, arrays: list[str], out_json: str, log_path: str | None = None) -> dict:
+def inpainting(
+    rescaled_csv: str,
+    rescaled_dir: str,
+    settings: dict,
+    label: str,
+    out_array: str,
+    out_manifest: str,
+    out_csv: str,
+    out_figure: str,
+    log: str | None = None,
+) -> list[dict]:
+    """Figure 2-6: inpainted variants of one rescaled micrograph as a shard, their
+    two-point closeness (CSV); ``settings`` is config ``uhcsdb.inpainting``."""
+    from msdl.uhcsdb.augment import inpainting_job  # matplotlib: not needed by the other rules
+
+    return inpainting_job(
+        curation.read_csv(rescaled_csv),
+        rescaled_dir,
+        settings,
+        label,
+        out_array,
+        out_manifest,
+        out_csv,
+        out_figure,
+        get_logger("uhcsdb.inpainting", log),
+    )
+
+
+def dataset_index(name: str, arrays: list[str], out_json: str, log: str | None = None) -> dict:
     """Check every shard (checksums via :func:`load_shard`) and write an index: shards,
     patches and samples per split. Raises if a sample is on both sides of the split."""
     from msdl.shards import load_shard
@@ -173,7 +204,7 @@ def dataset_index(name: str, arrays: list[str], out_json: str, log_path: str | N
     for split in index["splits"].values():
         split["samples"], split["micrographs"] = sorted(split["samples"]), sorted(split["micrographs"])
     write_json(out_json, index)
-    get_logger("uhcsdb.index", log_path).info(
+    get_logger("uhcsdb.index", log).info(
         f"{name}: "
         + ", ".join(
             f"{s} {v['patches']} patches in {len(v['shards'])} shards from {len(v['samples'])} samples"
