@@ -13,5 +13,6 @@ generate_potts_shard(
     device=snakemake.params.device,
     spparks=snakemake.params.spparks,
     threads=snakemake.threads,
+    time_limit_s=snakemake.resources.runtime * 60,  # minutes
     log=snakemake.log[0],
 )

@@ -651,3 +651,33 @@ def test_every_load_in_msdl_refuses_pickles():
     assert len(torch_loads) == 1 and torch_loads[0].startswith("training/common.py:"), torch_loads
     assert 'map_location="cpu", weights_only=True' in torch_loads[0]
     assert np_loads == [], np_loads
+
+
+def test_spparks_shard_job_stops_within_the_rules_runtime(tmp_path):
+    """The potts_shard job hands SPPARKS what is left of the rule's runtime: a hang is
+    killed and named (seed, deck) before the scheduler would kill the job, nothing written."""
+    import yaml
+
+    from msdl.potts.jobs import generate_potts_shard
+
+    dataset = yaml.safe_load((Path(__file__).resolve().parent.parent / "config.yaml").read_text())["datasets"]
+    dataset = {**dataset["kmc_grain_growth"], "engine": "spparks"}
+    exe = fake_spparks(tmp_path, 'echo "Setting up" > "$4"\nsleep 60\n')
+    out = tmp_path / "out"
+    out.mkdir()
+    job = dict(
+        name="kmc_grain_growth",
+        dataset=dataset,
+        shard=Shard("train", 0, 21, 23),
+        array_path=out / "shard-0000.npy",
+        manifest_path=out / "shard-0000.json",
+        spparks={"executable": exe},
+        log=str(tmp_path / "potts.log"),
+    )
+    start = time.monotonic()
+    with pytest.raises(SpparksError, match=r"seed 21: SPPARKS ran past the 1\.[89]\d* s timeout on deck in.deck"):
+        generate_potts_shard(**job, time_limit_s=2)
+    assert time.monotonic() - start < 20
+    with pytest.raises(SpparksError, match=r"seed 21: no time left of the job's 0 s limit \(the rule's runtime\)"):
+        generate_potts_shard(**job, time_limit_s=1e-9)
+    assert sorted(p.name for p in out.iterdir()) == []

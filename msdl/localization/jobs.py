@@ -114,8 +114,10 @@ def train_localization_model(
     ``composite`` dataset, score it on the test split; return the metrics."""
     import torch
 
+    from msdl.device import resolve_device
     from msdl.localization.train import LocalizationModelConfig, Normalizer, load_fields, predictor, train_localization
     from msdl.models.localization import parameter_count
+    from msdl.training.common import save_torch_file
 
     if threads:
         torch.set_num_threads(threads)
@@ -124,17 +126,17 @@ def train_localization_model(
         raise ValueError(
             f"localization.models.{predictor_name}: trained on {model_config['dataset']!r}, not {composite!r}"
         )
+    resolve_device(device)  # a missing device fails here, before any data is read
     cfg = LocalizationModelConfig.from_config(model_config)
     norm = Normalizer.from_statistics(json.loads(Path(statistics_path).read_text()))
     x, y = load_fields(train_shards, norm)
     t = time.perf_counter()
     model, history = train_localization(cfg, x, y, checkpoint_path, logger, device)
     logger.info(f"training {time.perf_counter() - t:.1f} s")
-    with atomic_path(model_path) as tmp:
-        torch.save(
-            {"config": model_config, "normalizer": vars(norm), "state_dict": model.state_dict(), "history": history},
-            tmp,
-        )
+    save_torch_file(
+        model_path,
+        {"config": model_config, "normalizer": vars(norm), "state_dict": model.state_dict(), "history": history},
+    )
     metrics = evaluate(predictor(model, cfg, norm, device), test_shards, metrics_settings, examples_path, logger)
     metrics.update(
         model=model_config["architecture"],

@@ -25,7 +25,7 @@ from msdl.potts import grain_growth, melt_pool
 from msdl.potts.lattice import choose_kernel
 from msdl.potts.numba_kernels import set_threads
 from msdl.potts.render import downsample, render, rendered_size
-from msdl.potts.spparks import SpparksCommand, run_spparks
+from msdl.potts.spparks import SpparksCommand, SpparksError, run_spparks
 from msdl.progress import Progress, format_seconds, get_logger
 from msdl.shards import Shard, load_shard, write_shard
 
@@ -69,12 +69,16 @@ def generate_potts_shard(
     device: str = "auto",
     spparks: dict | None = None,
     threads: int | None = None,
+    time_limit_s: float | None = None,
     log: str | None = None,
 ) -> dict:
     """Simulate and render one shard; write it atomically with its manifest.
 
     ``device`` is config ``device`` (the builtin engine's); ``threads`` (the rule's) run
     torch and the numba kernel, which simulates the seeds of a batch on the CPU.
+    ``time_limit_s`` is the job's budget (the rule's ``runtime``): a SPPARKS run that
+    would outlast it is killed and named (seed, deck) before the scheduler kills the job
+    without a word; a margin is kept for rendering and writing the shard.
     """
     if threads:
         torch.set_num_threads(threads)
@@ -88,8 +92,15 @@ def generate_potts_shard(
     if dataset["engine"] == "spparks":
         command = SpparksCommand(**(spparks or {}))
         progress = Progress(logger, len(seeds), "seeds", every_s=30.0, what=what)
+        deadline = None if time_limit_s is None else start + time_limit_s - min(60.0, 0.05 * time_limit_s)
         for i, seed in enumerate(seeds):
-            images[i] = render(run_spparks(dataset, seed, command), dataset)
+            left = None if deadline is None else deadline - time.perf_counter()
+            if left is not None and left <= 0:
+                raise SpparksError(
+                    f"{what}seed {seed}: no time left of the job's {time_limit_s:.0f} s limit "
+                    f"(the rule's runtime); {i} of {len(seeds)} seeds done, nothing written"
+                )
+            images[i] = render(run_spparks(dataset, seed, command, timeout_s=left), dataset)
             progress.update()
         engine = {"engine": "spparks", "spparks": spparks}
     else:

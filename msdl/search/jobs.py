@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from msdl.device import resolve_device
 from msdl.io import write_json, write_text
 from msdl.models.registry import build_autoencoder
 from msdl.normalization import transform
@@ -58,6 +59,7 @@ def run_trial(
     logger = get_logger("search", log)
     if threads:
         torch.set_num_threads(threads)
+    resolve_device(device)  # a missing device fails here, before any data is read
     trial = parse_trial(trial_name)
     model_config = trial_model_config(search, trial)
     architecture = model_config["architecture"]

@@ -18,7 +18,6 @@ not part of it, so raising ``epochs`` continues a finished run.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import time
@@ -31,7 +30,6 @@ import torch.distributed as dist
 from torch import nn
 
 from msdl.device import resolve_device
-from msdl.io import atomic_path
 from msdl.models.registry import build_autoencoder
 from msdl.progress import Progress, format_seconds
 from msdl.training.common import (
@@ -42,6 +40,7 @@ from msdl.training.common import (
     load_torch_file,
     process_group,
     save_checkpoint,
+    save_torch_file,
 )
 
 # Deterministic columns only, so that the file's bytes are reproducible (same seed, same
@@ -254,18 +253,15 @@ def save_model(path: str | Path, cfg: TrainConfig, model: nn.Module, snapshots: 
     Loadable with ``torch.load(path, weights_only=True)``; the same weights give the same
     bytes.
     """
-    buffer = io.BytesIO()  # torch names the zip's root folder after the file: keep it fixed
-    torch.save(
+    save_torch_file(
+        path,
         {
             "config": json.dumps({k: v for k, v in asdict(cfg).items() if v is not None}),
             "normalization": json.dumps(norm),
             "model": model.state_dict(),
             "snapshots": {int(k): v for k, v in snapshots.items()},
         },
-        buffer,
     )
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(buffer.getvalue())
 
 
 def load_model(path: str | Path, epoch: int | None = None) -> tuple[nn.Module, TrainConfig, dict]:

@@ -7,6 +7,7 @@ Used by the autoencoder and GAN loops (this package) and by the localization mod
 from __future__ import annotations
 
 import csv
+import io
 import pickle
 import re
 import zipfile
@@ -31,9 +32,21 @@ def epoch_permutation(n: int, seed: int, epoch: int) -> torch.Tensor:
     return torch.randperm(n, generator=generator)
 
 
-def save_checkpoint(path: Path, state: dict) -> None:
+def save_torch_file(path: str | Path, obj: dict) -> None:
+    """``torch.save(obj)`` to ``path`` atomically, with the same bytes for the same ``obj``.
+
+    torch names the zip archive's root folder after the file it writes to, and an atomic
+    write goes to a random temporary name: saving to a buffer first keeps the name fixed.
+    """
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
     with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+        tmp.write_bytes(buffer.getvalue())
+
+
+def save_checkpoint(path: Path, state: dict) -> None:
+    """A training loop's resume point (model, optimizer, metrics), written atomically."""
+    save_torch_file(path, state)
 
 
 class ModelFileError(ValueError):

@@ -27,7 +27,6 @@ import torch
 from torch import nn
 
 from msdl.device import resolve_device
-from msdl.io import atomic_path
 from msdl.models.dcgan import build_dcgan
 from msdl.progress import Progress, format_seconds
 from msdl.training.common import (
@@ -38,6 +37,7 @@ from msdl.training.common import (
     load_torch_file,
     read_metrics,
     save_checkpoint,
+    save_torch_file,
     write_metrics,
 )
 
@@ -231,16 +231,15 @@ def save_gan(
 ) -> None:
     """The trained DCGAN: both networks, config, and the sample grids by epoch
     (loadable with ``torch.load(path, weights_only=True)``)."""
-    with atomic_path(path) as tmp:
-        torch.save(
-            {
-                "config": json.dumps(asdict(cfg)),
-                "generator": generator.state_dict(),
-                "discriminator": discriminator.state_dict(),
-                "samples": {int(e): torch.from_numpy(s) for e, s in samples.items()},
-            },
-            tmp,
-        )
+    save_torch_file(
+        path,
+        {
+            "config": json.dumps(asdict(cfg)),
+            "generator": generator.state_dict(),
+            "discriminator": discriminator.state_dict(),
+            "samples": {int(e): torch.from_numpy(s) for e, s in samples.items()},
+        },
+    )
 
 
 def load_gan_samples(path: str | Path) -> tuple[GanConfig, dict[int, np.ndarray]]:

@@ -27,6 +27,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from msdl.device import resolve_device
 from msdl.io import write_text
 from msdl.models.registry import build_autoencoder
 from msdl.models.summary import layer_table as layer_table_text
@@ -121,6 +122,7 @@ def run_training(
         logger.setLevel("WARNING")
     if threads:
         torch.set_num_threads(threads)
+    resolve_device(device)  # a missing device fails here, before any data is read
     normalization = transform(read_statistics(statistics_path), model_config["normalization"])
     train_images, test_images, data_ids = load_normalized(train_shards, test_shards, normalization)
     _, metrics = train_model(
@@ -158,6 +160,7 @@ def run_gan_training(
     logger = get_logger("gan", log)
     if threads:
         torch.set_num_threads(threads)
+    resolve_device(device)  # a missing device fails here, before any data is read
     cfg = gan_config(entry, device)
     images, _ = load_split(train_shards)
     run_id = gan_fingerprint(cfg, [read_manifest(Path(p).with_suffix(".json"))["sha256"] for p in train_shards])
