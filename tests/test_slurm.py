@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 from cluster.slurm import PARTITION, one_node_slurm
-from conftest import BIN, ROOT, snakemake, tiny_config
+from helpers import BIN, ROOT, snakemake, tiny_config
 
 from msdl.shards import load_shard
 

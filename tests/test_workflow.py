@@ -8,7 +8,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from conftest import BIN, ROOT, snakemake, tiny_config
+from helpers import BIN, ROOT, snakemake, tiny_config
 from PIL import Image
 
 from msdl.normalization import sample_statistics
