@@ -123,6 +123,12 @@ TINY["search"] = {
 TINY["gans"] = {
     "dcgan_uhcsdb": {"epochs": 2, "figure_epochs": [2], "batch_size": 32, "samples": 16, "diversity_samples": 16}
 }
+# Figure 2-6 from 2 inpainted variants, not 12 (each variant is a full PatchMatch fill)
+TINY["uhcsdb"] = {"inpainting": {"variants": 2}}
+
+# Every job on one thread: on a 2-core machine two jobs then run side by side instead of
+# each training, figure or evaluation job holding both cores (the demo gives them 2).
+ONE_THREAD = {"resources": {stage: {"threads": 1} for stage in ("train", "figures", "evaluate")}}
 
 
 def tiny_config(tmp_path: Path, results: Path, **overrides) -> list[str]:
