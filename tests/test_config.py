@@ -4,7 +4,7 @@ import copy
 
 import pytest
 import yaml
-from conftest import snakemake
+from helpers import snakemake
 
 from msdl.config import dataset_shards
 from msdl.pipeline import ConfigError, validate_config

@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import BIN, ROOT, snakemake, tiny_config
+from helpers import BIN, ROOT, snakemake, tiny_config
 
 from msdl.config import dataset_shards
 from msdl.shards import load_shard

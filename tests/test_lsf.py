@@ -10,7 +10,7 @@ import os
 import subprocess
 
 import pytest
-from conftest import BIN, ROOT, tiny_config
+from helpers import BIN, ROOT, tiny_config
 
 from msdl.training.common import read_metrics
 

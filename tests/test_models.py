@@ -4,12 +4,12 @@ import re
 
 import pytest
 import torch
-from conftest import SHARED
+from helpers import DATA
 
 from msdl.models.registry import build_autoencoder
 from msdl.models.summary import layer_rows, layer_table
 
-REPORT = SHARED / "seed" / "000_eaa6081a5ab15b7a.txt"
+REPORT = DATA / "report" / "sand2020-10580_tables.txt"  # the tables, verbatim
 ROW = re.compile(r"^(\w+-\d+)\s+\$?\[(-1(?:, \d+)+)\]\$?\s+([\d,]+)\s*$")
 
 

@@ -6,14 +6,13 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from conftest import ROOT, SHARED
+from helpers import DATA, ROOT, spparks_array
 
 from msdl.potts.jobs import downsample_shard, generate_potts_shard
 from msdl.potts.render import boundary_image, downsample, render, rendered_size
 from msdl.shards import Shard, load_shard
 
 DATASETS = yaml.safe_load((ROOT / "config.yaml").read_text())["datasets"]
-ARRAYS = SHARED / "reference" / "spparks" / "arrays"
 
 
 def test_boundary_image_zoom_2_draws_one_pixel_lines():
@@ -27,9 +26,9 @@ def test_boundary_image_zoom_2_draws_one_pixel_lines():
 
 
 def test_report_sizes_from_the_real_spparks_states():
-    gg = render(np.load(ARRAYS / "grain_growth_seed12345.npy"), DATASETS["kmc_grain_growth"])
-    am = render(np.load(ARRAYS / "potts_additive_offset60_seed12345.npy"), DATASETS["kmc_additive"])
-    weld = render(np.load(ARRAYS / "potts_weld_seed12345.npy"), DATASETS["kmc_weld"])
+    gg = render(spparks_array("grain_growth_seed12345"), DATASETS["kmc_grain_growth"])
+    am = render(spparks_array("potts_additive_offset60_seed12345"), DATASETS["kmc_additive"])
+    weld = render(spparks_array("potts_weld_seed12345"), DATASETS["kmc_weld"])
     assert gg.shape == (256, 256) and am.shape == (512, 512) and weld.shape == (400, 600)
     assert rendered_size(DATASETS["kmc_weld"]) == (400, 600)
     assert 0.01 < 1 - gg.mean() < 0.2 and 0.02 < 1 - weld.mean() < 0.5
@@ -40,8 +39,8 @@ def test_zoom_1_boundaries_are_one_side_of_the_reference_png():
     marks one (the upper/left), so ours is inside it and covers every pair."""
     from PIL import Image
 
-    ref = np.load(ARRAYS / "grain_growth_seed12345.npy")
-    png = np.array(Image.open(ARRAYS / "grain_growth_seed12345_boundaries.png")) == 0
+    ref = spparks_array("grain_growth_seed12345")
+    png = np.array(Image.open(DATA / "spparks" / "grain_growth_seed12345_boundaries.png")) == 0
     ours = boundary_image(ref, (128, 128)) == 0
     assert not (ours & ~png).any()
     pairs = (ref[:-1, :] != ref[1:, :]).sum() + (ref[:, :-1] != ref[:, 1:]).sum()

@@ -10,12 +10,12 @@ import csv
 import numpy as np
 import pytest
 import torch
-from conftest import SHARED
+from helpers import DATA, spparks_array
 
 from msdl.potts.grain_growth import MCS_PER_TIME, GrainGrowth, simulate
 from msdl.potts.grains import grain_count, grain_labels
 
-KINETICS = SHARED / "reference" / "spparks" / "grain_growth_kinetics.csv"
+KINETICS = DATA / "spparks" / "grain_growth_kinetics.csv"
 MODEL = GrainGrowth(nx=128, ny=128, q=2048, kT=0.85, time=1500.0)
 
 
@@ -28,11 +28,10 @@ def spparks_mean_grains(time: float) -> float:
 
 
 def test_grain_count_matches_the_reference_csv():
-    ref = SHARED / "reference" / "spparks" / "arrays"
-    assert grain_count(np.load(ref / "grain_growth_t100_seed12345.npy")) == 108
-    assert grain_count(np.load(ref / "grain_growth_t300_seed12345.npy")) == 44
+    assert grain_count(spparks_array("grain_growth_t100_seed12345")) == 108
+    assert grain_count(spparks_array("grain_growth_t300_seed12345")) == 44
     # periodic joining matters: the same array without wrap-around has more grains
-    assert grain_labels(np.load(ref / "grain_growth_t300_seed12345.npy"), periodic=False)[0] > 44
+    assert grain_labels(spparks_array("grain_growth_t300_seed12345"), periodic=False)[0] > 44
 
 
 def test_grain_counts_match_spparks_at_t100_t300_and_t1500():

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from conftest import ROOT, SHARED
+from helpers import ROOT, spparks_array
 
 from msdl.potts.grains import grain_labels
 from msdl.potts.melt_pool import AmEllipsoid, Weld, simulate
@@ -53,9 +53,7 @@ def test_am_melts_everything_and_leaves_grains():
     n, _ = grain_labels(spins, periodic=False)
     # the random start (10,000 one-site grains) is gone; SPPARKS's final state has 112
     # grains (seed 12345), our calibrated HAZ gives ~107 on average (one seed: +-15 %)
-    reference = grain_labels(
-        np.load(SHARED / "reference/spparks/arrays/potts_additive_offset60_seed12345.npy"), periodic=False
-    )[0]
+    reference = grain_labels(spparks_array("potts_additive_offset60_seed12345"), periodic=False)[0]
     assert reference == 112
     assert 0.7 * reference < n < 1.3 * reference
 

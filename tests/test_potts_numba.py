@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from conftest import ROOT
+from helpers import ROOT
 
 from msdl.potts.grain_growth import GrainGrowth
 from msdl.potts.grain_growth import simulate as grain_growth

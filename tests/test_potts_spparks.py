@@ -13,13 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import ROOT, SHARED
+from helpers import DATA, ROOT, spparks_array
 
 from msdl.potts.decks import render_deck
 from msdl.potts.dump import DumpError, parse_dump, read_dump
 from msdl.potts.spparks import SpparksCommand, SpparksError, run_spparks
 
-REF = SHARED / "reference" / "spparks"
+REF = DATA / "spparks"
+# the real grain-growth dump as SPPARKS wrote it (stored gzipped)
+with gzip.open(REF / "dumps" / "gg_12345.final.dump.gz", "rt") as _fh:
+    REAL_GG = _fh.read()
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
 DATASETS = CONFIG["datasets"]
 # Output and diagnostics lines differ by design (we write one final text dump).
@@ -79,22 +82,21 @@ def test_seed_is_substituted_and_checked():
 @pytest.mark.parametrize(
     "dump, array, time",
     [
-        ("gg_12345.final.dump", "grain_growth_seed12345.npy", 1500.0),
-        ("am_12345.final.dump", "potts_additive_offset60_seed12345.npy", 110.0),
-        ("weld_12345.final.dump.gz", "potts_weld_seed12345.npy", 52.0),
+        ("gg_12345.final.dump.gz", "grain_growth_seed12345", 1500.0),
+        ("am_12345.final.dump.gz", "potts_additive_offset60_seed12345", 110.0),
+        ("weld_12345.final.dump.gz", "potts_weld_seed12345", 52.0),
     ],
 )
 def test_real_dumps_parse_to_the_reference_arrays(dump, array, time):
-    snap = read_dump(REF / "raw" / dump)
-    expected = np.load(REF / "arrays" / array, allow_pickle=False)
+    snap = read_dump(REF / "dumps" / dump)
+    expected = spparks_array(array)
     assert snap.time == time
     assert snap.spins.shape == expected.shape
     np.testing.assert_array_equal(snap.spins, expected)
 
 
 def test_truncated_and_corrupt_dumps_are_named(tmp_path):
-    text = (REF / "raw" / "gg_12345.final.dump").read_text()
-    lines = text.splitlines()
+    lines = REAL_GG.splitlines()
     with pytest.raises(DumpError, match=r"cut\.dump: truncated dump, 16000 of 16384"):
         parse_dump("\n".join(lines[: 9 + 16000]), "cut.dump")
     dup = lines[:9] + [lines[9]] + lines[9:-1]  # site 1 twice, last site missing
@@ -103,7 +105,7 @@ def test_truncated_and_corrupt_dumps_are_named(tmp_path):
     with pytest.raises(DumpError, match="no 'ITEM: TIMESTEP'"):
         parse_dump("", "empty.dump")
     bad = tmp_path / "bad.dump.gz"
-    bad.write_bytes(gzip.compress(text.encode())[:5000])
+    bad.write_bytes(gzip.compress(REAL_GG.encode())[:5000])
     with pytest.raises(DumpError, match="bad.dump.gz"):
         read_dump(bad)
     with pytest.raises(DumpError, match="missing"):
@@ -111,9 +113,8 @@ def test_truncated_and_corrupt_dumps_are_named(tmp_path):
 
 
 def test_last_snapshot_of_a_multi_snapshot_dump_is_returned():
-    text = (REF / "raw" / "gg_12345.final.dump").read_text()
-    first = text.replace("0       1500", "0       1000", 1).replace("\n1 882 0 0", "\n1 7 0 0", 1)
-    snap = parse_dump(first + text, "two.dump")
+    first = REAL_GG.replace("0       1500", "0       1000", 1).replace("\n1 882 0 0", "\n1 7 0 0", 1)
+    snap = parse_dump(first + REAL_GG, "two.dump")
     assert snap.time == 1500.0 and snap.spins[0, 0] == 882
 
 
@@ -126,9 +127,6 @@ def fake_spparks(tmp_path: Path, body: str) -> str:
     return str(exe)
 
 
-REAL_GG = (REF / "raw" / "gg_12345.final.dump").read_text()
-
-
 def test_good_run_parses_the_dump_and_keeps_nothing(tmp_path):
     src = tmp_path / "src.dump"
     src.write_text(REAL_GG)
@@ -138,7 +136,7 @@ def test_good_run_parses_the_dump_and_keeps_nothing(tmp_path):
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     spins = run_spparks(DATASETS["kmc_grain_growth"], 12345, SpparksCommand(exe), scratch)
-    np.testing.assert_array_equal(spins, np.load(REF / "arrays" / "grain_growth_seed12345.npy"))
+    np.testing.assert_array_equal(spins, spparks_array("grain_growth_seed12345"))
     assert list(scratch.iterdir()) == []
 
 

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, snakemake, tiny_config
+from helpers import ROOT, snakemake, tiny_config
 from torch import nn
 
 from msdl.models.autoencoders import LOSSES, synthetic_ae

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 from cluster.slurm import PARTITION, one_node_slurm
-from conftest import BIN, ROOT, snakemake, tiny_config
+from helpers import BIN, ROOT, snakemake, tiny_config
 
 from msdl.shards import load_shard
 
@@ -32,7 +32,7 @@ SLURM = [
     "--slurm-status-command",
     "squeue",
     "--slurm-init-seconds-before-status-checks",
-    "5",
+    "1",
     "--jobs",
     "4",
 ]
@@ -55,25 +55,47 @@ def checksums(results) -> dict[str, str]:
     return out
 
 
-def backbone_targets(results) -> list[str]:
-    """The final outputs of the backbone stage (synthetic datasets, their two AEs):
-    20 jobs that use every rule kind of the backbone. The other stages run the same
-    executor machinery; the whole tiny DAG (68 jobs) would take ~10 min on 2 cores here."""
-    out = [results / "figures/microstructures_synthetic_binary.png"]
-    for model in ("ae_smooth", "ae_binary"):
-        out += [results / f"models/{model}/layers.txt"]
-        out += [results / f"figures/{model}_{fig}.png" for fig in ("reconstructions", "latent_samples", "loss")]
-    return [str(p) for p in out]
+# The final outputs of the backbone stage down to the binary AE: 11 jobs (3 smooth
+# shards, 3 thresholded shards, normalization, layer table, training, the AE's figures,
+# Figure 2-2), one or more of every rule kind of the backbone. The smooth AE's chain
+# adds the same rules again; the other stages run the same executor machinery; the whole
+# tiny DAG (107 jobs) would take ~10 min on 2 cores here.
+BACKBONE = [
+    "figures/microstructures_synthetic_binary.png",
+    "models/ae_binary/layers.txt",
+    *(f"figures/ae_binary_{fig}.png" for fig in ("reconstructions", "latent_samples", "loss")),
+]
+# ... and every file those jobs write (besides logs, benchmarks and checkpoints)
+BACKBONE_OUTPUTS = {
+    *BACKBONE,
+    *(f"datasets/{d}/{s}.{ext}" for d in ("synthetic_smooth", "synthetic_binary")
+      for s in ("train/shard-0000", "train/shard-0001", "test/shard-0000") for ext in ("npy", "json")),
+    "datasets/synthetic_binary/normalization.json",
+    "models/ae_binary/model.pt",
+    "models/ae_binary/metrics.csv",
+}  # fmt: skip
 
 
 def test_slurm_run_gives_the_same_outputs_as_a_local_run(tmp_path, slurm_cluster):
+    """The same sub-DAG through SLURM and locally, side by side (the SLURM run mostly
+    waits for the scheduler): every output byte-identical."""
     local, remote = tmp_path / "local", tmp_path / "slurm"
-    snakemake(*backbone_targets(local), "--profile", "profiles/local", *tiny_config(tmp_path, local), "--cores", "2")
-    run = snakemake(*backbone_targets(remote), *SLURM, *tiny_config(tmp_path, remote))
-    assert "steps (100%) done" in run.stderr
-    assert "submitted" in run.stderr.lower()  # jobs really went through sbatch
+    log = tmp_path / "slurm-run.log"
+    proc = _background([*(str(remote / t) for t in BACKBONE), *SLURM, *tiny_config(tmp_path, remote)], log)
+    snakemake(
+        *(str(local / t) for t in BACKBONE),
+        "--profile",
+        "profiles/local",
+        *tiny_config(tmp_path, local),
+        "--cores",
+        "2",
+    )
+    assert proc.wait(timeout=900) == 0, log.read_text()[-4000:]
+    out = log.read_text()
+    assert "steps (100%) done" in out
+    assert "submitted" in out.lower()  # jobs really went through sbatch
     a, b = checksums(local), checksums(remote)
-    assert len(a) > 20 and a.keys() == b.keys()
+    assert BACKBONE_OUTPUTS <= a.keys() and a.keys() == b.keys()
     differ = [k for k in a if a[k] != b[k]]
     assert not differ, f"outputs differ between local and SLURM runs: {differ}"
 
@@ -91,11 +113,14 @@ def _checkpoint_epoch(path: Path) -> int:
         return 0
 
 
-def _background(args: list[str]) -> subprocess.Popen:
+def _background(args: list[str], log: Path | None = None) -> subprocess.Popen:
+    """Snakemake started in the background; its output in a pipe, or in the file ``log``."""
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.Popen(
-        [str(BIN / "snakemake"), *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    argv = [str(BIN / "snakemake"), *args]
+    if log is None:
+        return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with log.open("w") as out:  # the child keeps its own copy of the file
+        return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 LONGER_TRAINING = {
@@ -109,13 +134,11 @@ def test_scancelled_training_job_is_retried_and_resumes(tmp_path, slurm_cluster)
     again, it resumes from the checkpoint, and ends with the bytes of an uninterrupted run."""
     local, remote = tmp_path / "local", tmp_path / "slurm"
     target = "models/ae_smooth/model.pt"
-    snakemake(
-        "--profile",
-        "profiles/local",
-        *tiny_config(tmp_path, local, **LONGER_TRAINING),
-        "--cores",
-        "2",
-        str(local / target),
+    # the uninterrupted reference, run locally while the SLURM run goes on
+    reference = _background(
+        [str(local / target), "--profile", "profiles/local", *tiny_config(tmp_path, local, **LONGER_TRAINING)]
+        + ["--cores", "2"],
+        tmp_path / "local-run.log",
     )
     proc = _background([str(remote / target), *SLURM, *tiny_config(tmp_path, remote, **LONGER_TRAINING)])
     checkpoint = remote / "models/ae_smooth/state/checkpoint.pt"
@@ -129,6 +152,7 @@ def test_scancelled_training_job_is_retried_and_resumes(tmp_path, slurm_cluster)
     epoch_at_cancel = _checkpoint_epoch(checkpoint)
     out, _ = proc.communicate(timeout=900)
     assert proc.returncode == 0, out[-4000:]
+    assert reference.wait(timeout=900) == 0, (tmp_path / "local-run.log").read_text()[-4000:]
     assert 1 <= epoch_at_cancel < 6
     log = (remote / "logs/models/ae_smooth/train.log").read_text()
     assert "resuming from" in log, log[-2000:]

@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from conftest import SHARED
+from helpers import DATA
 from PIL import Image
 
 from msdl.progress import get_logger
@@ -16,7 +16,7 @@ from msdl.uhcsdb.metadata import write_metadata_csv
 from msdl.uhcsdb.patches import PatchCheck, crop_count, random_crops, split_by_sample
 from msdl.uhcsdb.standins import EXCERPT, data_bar, microstructure, standin_frame, write_standins
 
-DB = SHARED / "reference" / "uhcsdb" / "microstructures.sqlite"
+DB = DATA / "uhcsdb" / "microstructures.sqlite"
 SETTINGS = {
     "select": {"primary_microconstituent": ["spheroidite"]},
     "missing_magnification": "drop",

@@ -1,4 +1,4 @@
-"""UHCSDB metadata on the real database (../shared/reference/uhcsdb/microstructures.sqlite):
+"""UHCSDB metadata on the real database (tests/data/uhcsdb/microstructures.sqlite):
 the join, the selection counts it implies, magnification parsing of every distinct value,
 recovery from the scale bar, and clear errors for metadata that cannot be read."""
 
@@ -7,7 +7,7 @@ import statistics
 from collections import Counter
 
 import pytest
-from conftest import SHARED
+from helpers import DATA
 
 from msdl.uhcsdb.metadata import (
     MagnificationFormatError,
@@ -22,7 +22,7 @@ from msdl.uhcsdb.metadata import (
 )
 from msdl.uhcsdb.standins import EXCERPT
 
-DB = SHARED / "reference" / "uhcsdb" / "microstructures.sqlite"
+DB = DATA / "uhcsdb" / "microstructures.sqlite"
 LABELLED = (
     "spheroidite",
     "network",

@@ -1,6 +1,7 @@
 """The workflow itself: lint, format, the full-scale DAG on every profile, and a tiny
 end-to-end run through real Snakemake whose every output is checked by content."""
 
+import functools
 import json
 import re
 import shutil
@@ -8,7 +9,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from conftest import BIN, ROOT, snakemake, tiny_config
+from helpers import BIN, ONE_THREAD, ROOT, snakemake, tiny_config
 from PIL import Image
 
 from msdl.normalization import sample_statistics
@@ -19,6 +20,12 @@ from msdl.training.common import read_metrics
 
 def job_count(output: str) -> int:
     return int(re.search(r"^total\s+(\d+)$", output, re.M).group(1))
+
+
+@functools.cache
+def full_scale_plan(profile: str | None) -> str:
+    """``snakemake -n`` of the full-scale DAG on a profile, made once per profile."""
+    return snakemake("-n", *(["--profile", profile] if profile else [])).stdout
 
 
 def test_lint_is_clean():
@@ -46,8 +53,7 @@ def test_full_scale_dry_run_on_each_profile(profile):
     run); 22 for the evaluation (scores and latent space of 5 AEs and 5 VAEs, the GAN's
     scores, the summary); 98 for the architecture search (config.yaml `search`: 2
     searches x a 3x2x2x2x2 grid = 96 trials, 2 leaderboards)."""
-    args = ["-n"] + (["--profile", profile] if profile else [])
-    out = snakemake(*args).stdout
+    out = full_scale_plan(profile)
     assert job_count(out) == 210 + 511 + 97 + 13 + 14 + 22 + 98
     assert re.search(r"^train_autoencoder\s+8$", out, re.M)  # 4 AEs + 4 VAEs (the UHCSDB pair after curation)
     assert re.search(r"^search_trial\s+96$", out, re.M) and re.search(r"^search_leaderboard\s+2$", out, re.M)
@@ -59,7 +65,7 @@ def test_full_scale_dry_run_on_each_profile(profile):
 
 
 def test_lsf_profile_puts_training_on_a_gpu_queue():
-    out = snakemake("-n", "--profile", "profiles/lsf").stdout
+    out = full_scale_plan("profiles/lsf")
     blocks = out.split("\nrule ")
     train = [b for b in blocks if b.startswith("train_autoencoder:")]
     shard = [b for b in blocks if b.startswith("gaussian_random_field_shard:")]
@@ -76,7 +82,7 @@ def test_lsf_profile_puts_training_on_a_gpu_queue():
 @pytest.mark.slow
 def test_tiny_end_to_end_run(tmp_path):
     results = tmp_path / "results"
-    configs = tiny_config(tmp_path, results)
+    configs = tiny_config(tmp_path, results, **ONE_THREAD)
     run = snakemake("--profile", "profiles/local", *configs, "--cores", "2")
     assert "Finished job" in run.stderr or "steps (100%) done" in run.stderr
 
