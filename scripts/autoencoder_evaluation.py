@@ -1,6 +1,6 @@
 """Rules score_autoencoder and latent_space: one model's generated sets scored, or its latent space."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.evaluation.jobs import autoencoder_evaluation
 

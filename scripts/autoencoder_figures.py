@@ -1,6 +1,6 @@
 """Rule autoencoder_figures: Figures 5-2/6-1, 5-3/6-2 and the loss curves of one model."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.training.jobs import autoencoder_figures
 

@@ -1,6 +1,6 @@
 """Rule composite_shard: generate one shard of composite SVEs and solve their elastic fields."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.localization.jobs import composite_shard
 

@@ -1,6 +1,6 @@
 """Rule downsample_shard: area-average one Potts shard to the AE's input size."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.potts.jobs import downsample_shard
 

@@ -1,6 +1,6 @@
 """Rule figure_microstructure_grid: Figures 2-3, 2-4, 2-5 (3x3 test microstructures)."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.potts.jobs import figure_microstructure_grid
 

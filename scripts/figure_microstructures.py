@@ -1,6 +1,6 @@
 """Rule figure_microstructures: Figure 2-2, smooth images over their binary thresholds."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.synthetic.jobs import figure_microstructures
 

@@ -1,6 +1,6 @@
 """Rule gan_figures: Figure 10-1 (64 samples per chosen epoch) and loss / diversity curves."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.training.jobs import gan_figures
 

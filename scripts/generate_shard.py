@@ -1,6 +1,6 @@
 """Rule gaussian_random_field_shard: one shard of smooth synthetic microstructures."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.synthetic.jobs import generate_gaussian_shard
 

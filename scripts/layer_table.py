@@ -1,6 +1,6 @@
 """Rule layer_table: the model's torchsummary-style layer table."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.training.jobs import layer_table
 

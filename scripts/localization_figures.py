@@ -1,6 +1,6 @@
 """Rule localization_figures: parity plot and mid slices of one predictor on one dataset."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.localization.jobs import localization_figures
 

@@ -1,6 +1,6 @@
 """Rule localization_statistics: section 4.2 mean/std of phase, filtered phase, strain, stress."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.localization.jobs import localization_statistics
 

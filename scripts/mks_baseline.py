@@ -1,6 +1,6 @@
 """Rule mks_baseline: fit first-order MKS on the train shards, score it on the test shards."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.localization.jobs import mks_baseline
 

@@ -1,6 +1,6 @@
 """Rule mks_import_shard: copy the original MKS files of one shard into the shard format."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.localization.jobs import mks_import_shard
 

@@ -1,6 +1,6 @@
 """Rule normalization_statistics: the report's mean/std estimator over the train shards."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.synthetic.jobs import normalization_statistics
 

@@ -1,6 +1,6 @@
 """Rule potts_shard: one shard of Potts kMC microstructures (builtin engine or SPPARKS)."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.potts.jobs import generate_potts_shard
 

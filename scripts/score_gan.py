@@ -1,6 +1,6 @@
 """Rule score_gan: comparison scores of the GAN's samples at each figure epoch."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.evaluation.jobs import score_gan
 

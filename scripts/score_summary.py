@@ -1,6 +1,6 @@
 """Rule score_summary: the comparison-score table of every model's last epoch, with floors."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.evaluation.jobs import score_summary
 

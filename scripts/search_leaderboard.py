@@ -1,6 +1,6 @@
 """Rule search_leaderboard: leaderboard CSV, figures and findings of one search."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.search.jobs import run_leaderboard
 

@@ -1,6 +1,6 @@
 """Rule search_trial: train one architecture-search trial, write its JSON record."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.search.jobs import run_trial
 

@@ -1,6 +1,6 @@
 """Rule threshold_shard: binarize one source shard at the exact volume fraction."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.synthetic.jobs import threshold_shard
 

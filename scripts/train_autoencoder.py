@@ -1,6 +1,6 @@
 """Rule train_autoencoder: Adam + MSE, checkpoint each epoch, resume after a kill."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.training.jobs import launch_training
 

@@ -1,6 +1,6 @@
 """Rule train_gan: DCGAN, Adam(2e-4, beta1 0.5) + BCE on logits, checkpoint each epoch, resume."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.training.jobs import run_gan_training
 

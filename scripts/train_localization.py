@@ -1,6 +1,6 @@
 """Rule train_localization_model: train CPNet or the periodic FNO, score it on the test split."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.localization.jobs import train_localization_model
 

@@ -1,6 +1,6 @@
 """Rule uhcsdb_curation_report: every micrograph's fate and reason, CSV + summary."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.uhcsdb.jobs import report
 

@@ -1,6 +1,6 @@
 """Rule uhcsdb_dataset_index: every shard of a patch dataset checked, indexed, split by sample."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.uhcsdb.jobs import dataset_index
 

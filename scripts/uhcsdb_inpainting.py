@@ -1,6 +1,6 @@
 """Rule uhcsdb_inpainting: Figure 2-6, inpainted variants as a shard, two-point closeness."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.uhcsdb.jobs import inpainting
 

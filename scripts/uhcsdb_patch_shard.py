@@ -1,6 +1,6 @@
 """Rule uhcsdb_patch_shard: one shard of a patch dataset, from its pool."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.uhcsdb.jobs import patch_shard
 

@@ -1,6 +1,6 @@
 """Checkpoint uhcsdb_patches: equation (2) random crops, patch checks, per-split pools."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.uhcsdb.jobs import patches
 

@@ -1,6 +1,6 @@
 """Rule uhcsdb_rescale: crop the data bar, rescale to the target magnification, save."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.uhcsdb.jobs import rescale
 

@@ -1,6 +1,6 @@
 """Rule uhcsdb_select: join metadata and files, select, parse magnifications, split by sample."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.uhcsdb.jobs import select
 

@@ -1,6 +1,6 @@
 """Rule uhcsdb_standins: labelled stand-in frames for real metadata rows (no download)."""
 
-import _bootstrap  # noqa: F401  (msdl from this checkout)
+import _bootstrap  # puts this checkout first on sys.path
 
 from msdl.uhcsdb.jobs import make_standins
 
