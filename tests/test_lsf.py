@@ -30,7 +30,9 @@ def test_lsf_submissions_put_training_on_one_gpu_of_the_gpu_queue(tmp_path):
         "MSDL_LSF_RECORD": str(record),
     }
     target = results / "models/ae_smooth/model.pt"  # 5 jobs: 3 shards, statistics, training
-    args = [str(BIN / "snakemake"), str(target), "--profile", "profiles/lsf", *tiny_config(tmp_path, results)]
+    # status checks every second (then backing off by 10 s while nothing finishes) instead of every 10 s
+    args = [str(BIN / "snakemake"), str(target), "--profile", "profiles/lsf", "--seconds-between-status-checks", "1"]
+    args += tiny_config(tmp_path, results)
     proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert [r["epoch"] for r in read_metrics(results / "models/ae_smooth/metrics.csv")] == [1, 2]

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from helpers import ROOT, snakemake, tiny_config
+from helpers import ONE_THREAD, ROOT, snakemake, tiny_config
 from torch import nn
 
 from msdl.models.autoencoders import LOSSES, synthetic_ae
@@ -270,7 +270,10 @@ def test_two_trials_and_leaderboard_end_to_end(tmp_path):
     """Real Snakemake: a 32-image binary set, trials c4-{max,avg}-nobn-relu-mse, their leaderboard."""
     results = tmp_path / "results"
     configs = tiny_config(
-        tmp_path, results, datasets={"synthetic_smooth": {"seeds": {"n_train": 32, "n_test": 16}, "shard_size": 32}}
+        tmp_path,
+        results,
+        datasets={"synthetic_smooth": {"seeds": {"n_train": 32, "n_test": 16}, "shard_size": 32}},
+        **ONE_THREAD,  # the two trials side by side on 2 cores
     )
     target = results / "search/binary/findings.json"
     # the target first: --configfiles takes every argument after it
