@@ -13,6 +13,7 @@ include: "workflow/rules/localization.smk"
 include: "workflow/rules/training.smk"
 include: "workflow/rules/evaluation.smk"
 include: "workflow/rules/search.smk"
+include: "workflow/rules/results.smk"
 
 
 localrules:
@@ -29,3 +30,4 @@ rule all:
         TRAINING_TARGETS,
         EVALUATION_TARGETS,
         SEARCH_TARGETS,
+        RESULTS_TARGETS,

@@ -5,10 +5,10 @@ whole DAG, whatever is already built) and the peak
 resident memory of that snakemake process, then the full/demo time ratio. Goals: the
 full-scale dry run in under 10 s and 0.5 GB on a 2-core machine.
 
-Expected job counts (see tests/test_workflow.py): full scale 941 = 831 for the datasets,
-models and localization + 12 for the evaluation + 98 for the architecture search
-(config.yaml `search`: 2 searches x 48 grid trials + 2 leaderboards); demo 89, of which
-9 are the search's (8 trials + 1 leaderboard).
+Expected job counts (see tests/test_workflow.py): full scale 966 = 831 for the datasets,
+models and localization + 14 for the VAEs + 22 for the evaluation + 98 for the
+architecture search (config.yaml `search`: 2 searches x 48 grid trials + 2 leaderboards)
++ 1 results table, before the UHCSDB curation checkpoint has run.
 
     .venv/bin/python benchmarks/dry_run.py [--repeat 3]
 """

@@ -58,6 +58,10 @@ def main() -> None:
     logger.setLevel("WARNING")
     for name, model in config["models"].items():
         data = smooth if model["architecture"] == "ae_smooth" else binary.astype(np.float32)
+        ds = config["datasets"][model["dataset"]]
+        sized = ds if "image_size" in ds or "patch_size" in ds else config["datasets"][ds["source"]]
+        height, width = sized.get("image_size") or sized["patch_size"]  # each AE at its dataset's image size
+        data = data[:, :height, :width]
         x = (np.resize(data, (args.train_images, *data.shape[1:])) - 0.5) / 0.5
         cfg = TrainConfig(
             model["architecture"], 2, model["batch_size"], model["learning_rate"], device="cpu", log_every_s=1e9
@@ -66,8 +70,11 @@ def main() -> None:
             start = time.perf_counter()
             train(cfg, x, x[: args.train_images // 4], state, "bench", logger)
             seconds = time.perf_counter() - start
-        ds = config["datasets"][model["dataset"]]
-        split = config["datasets"].get(ds.get("source"), ds)["seeds"]
+        # UHCSDB patch sets have no seeds: their count is the report's (96,208 / 21,627) or max_train/max_test
+        split = config["datasets"].get(ds.get("source"), ds).get("seeds") or {
+            "n_train": ds.get("max_train") or 96208,
+            "n_test": ds.get("max_test") or 21627,
+        }
         per_image_epoch = seconds / (2 * (args.train_images * 1.25))  # train + test-set evaluation, roughly
         work = model["epochs"] * (split["n_train"] + split["n_test"])
         rows.append((f"train_autoencoder {name}", 1, work * per_image_epoch / 3600, per_image_epoch))

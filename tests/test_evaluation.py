@@ -75,12 +75,12 @@ def test_pick_is_seeded_and_takes_all_of_a_small_set():
 
 
 def test_scores_round_trip_and_summary_takes_the_last_epoch(tmp_path):
-    fields = ("total", "s2")
+    fields = ("total", "s2", "diversity")
     rows = [
-        {"epoch": "", "set": "floor", "n": 10, "total": 0.05, "s2": 0.01},
-        {"epoch": 1, "set": "decoder_samples", "n": 10, "total": 0.9, "s2": 0.3},
-        {"epoch": 5, "set": "decoder_samples", "n": 10, "total": 0.2, "s2": 0.1},
-        {"epoch": 1, "set": "reconstructions", "n": 10, "total": 0.5, "s2": 0.2},
+        {"epoch": "", "set": "floor", "n": 10, "total": 0.05, "s2": 0.01, "diversity": 1.0},
+        {"epoch": 1, "set": "decoder_samples", "n": 10, "total": 0.9, "s2": 0.3, "diversity": 0.1},
+        {"epoch": 5, "set": "decoder_samples", "n": 10, "total": 0.2, "s2": 0.1, "diversity": 0.7},
+        {"epoch": 1, "set": "reconstructions", "n": 10, "total": 0.5, "s2": 0.2, "diversity": 0.9},
     ]
     write_scores(tmp_path / "s.csv", rows, fields)
     back = read_scores(tmp_path / "s.csv")
@@ -90,12 +90,15 @@ def test_scores_round_trip_and_summary_takes_the_last_epoch(tmp_path):
         "n": 10,
         "total": 0.2,
         "s2": 0.1,
+        "diversity": 0.7,
     }
     assert floor_of(back, 10)["total"] == 0.05
     summary = write_summary({"ae_x": ("ds", str(tmp_path / "s.csv"))}, tmp_path / "summary.csv", tmp_path / "bars.png")
     got = {(r["set"], r["epoch"]): r["ratio"] for r in summary}
     assert got == {("decoder_samples", 5): pytest.approx(4.0), ("reconstructions", 1): pytest.approx(10.0)}
-    assert (tmp_path / "summary.csv").read_text().splitlines()[0] == "dataset,model,set,epoch,n,total,floor_total,ratio"
+    lines = (tmp_path / "summary.csv").read_text().splitlines()
+    assert lines[0] == "dataset,model,set,epoch,n,total,floor_total,ratio,diversity"
+    assert lines[1] == "ds,ae_x,decoder_samples,5,10,0.2,0.05,4,0.7"
 
 
 def test_grain_images_are_judged_with_the_reference_threshold():

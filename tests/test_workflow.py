@@ -41,7 +41,7 @@ def test_snakefmt_is_clean():
 
 @pytest.mark.parametrize("profile", [None, "profiles/slurm", "profiles/lsf"])
 def test_full_scale_dry_run_on_each_profile(profile):
-    """Full scale, no scheduler needed: 965 jobs.
+    """Full scale, no scheduler needed: 966 jobs.
 
     210 for the synthetic sets and their two AEs (50,000 seeds each in 100 shards);
     511 for the Potts sets (300 shards, 200 downsampled shards, 3 grids, 2 x statistics,
@@ -52,9 +52,10 @@ def test_full_scale_dry_run_on_each_profile(profile):
     vae_kmc_additive; vae_uhcsdb's layer table and figures, its training once curation has
     run); 22 for the evaluation (scores and latent space of 5 AEs and 5 VAEs, the GAN's
     scores, the summary); 98 for the architecture search (config.yaml `search`: 2
-    searches x a 3x2x2x2x2 grid = 96 trials, 2 leaderboards)."""
+    searches x a 3x2x2x2x2 grid = 96 trials, 2 leaderboards); 1 results table."""
     out = full_scale_plan(profile)
-    assert job_count(out) == 210 + 511 + 97 + 13 + 14 + 22 + 98
+    assert job_count(out) == 210 + 511 + 97 + 13 + 14 + 22 + 98 + 1
+    assert re.search(r"^results_table\s+1$", out, re.M)
     assert re.search(r"^train_autoencoder\s+8$", out, re.M)  # 4 AEs + 4 VAEs (the UHCSDB pair after curation)
     assert re.search(r"^search_trial\s+96$", out, re.M) and re.search(r"^search_leaderboard\s+2$", out, re.M)
     assert re.search(r"^score_autoencoder\s+10$", out, re.M) and re.search(r"^latent_space\s+10$", out, re.M)

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from msdl import figures
+from msdl.evaluation.results import generative_results, localization_results, write_results
 from msdl.evaluation.scoring import (
     Judge,
     StatisticsSettings,
@@ -193,7 +194,7 @@ def autoencoder_evaluation(
     )
 
 
-SUMMARY_FIELDS = ("dataset", "model", "set", "epoch", "n", "total", "floor_total", "ratio")
+SUMMARY_FIELDS = ("dataset", "model", "set", "epoch", "n", "total", "floor_total", "ratio", "diversity")
 
 
 def score_summary(
@@ -225,7 +226,8 @@ def score_summary(
 
 def write_summary(score_files: dict[str, tuple[str, str]], out_csv: str, out_png: str) -> list[dict]:
     """One row per model and generated set at its last epoch: total score, the floor at
-    that set size, and their ratio. ``score_files``: model -> (dataset, scores.csv)."""
+    that set size, their ratio, and the set's diversity (of the real test images' = 1).
+    ``score_files``: model -> (dataset, scores.csv)."""
     rows = []
     for model, (dataset, path) in sorted(score_files.items()):
         scores = read_scores(path)
@@ -237,7 +239,8 @@ def write_summary(score_files: dict[str, tuple[str, str]], out_csv: str, out_png
         for name, r in last.items():
             floor = floors[r["n"]]
             rows.append({"dataset": dataset, "model": model, "set": name, "epoch": "" if r["epoch"] is None else r["epoch"],
-                         "n": r["n"], "total": r["total"], "floor_total": floor, "ratio": r["total"] / max(floor, 1e-12)})  # fmt: skip
+                         "n": r["n"], "total": r["total"], "floor_total": floor, "ratio": r["total"] / max(floor, 1e-12),
+                         "diversity": r["diversity"]})  # fmt: skip
     with atomic_path(out_csv) as tmp, open(tmp, "w", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(SUMMARY_FIELDS)
@@ -252,7 +255,31 @@ def write_summary(score_files: dict[str, tuple[str, str]], out_csv: str, out_png
                     f"{r['total']:.6g}",
                     f"{r['floor_total']:.6g}",
                     f"{r['ratio']:.4g}",
+                    f"{r['diversity']:.4g}",
                 ]
             )
     figures.score_bars(rows, out_png, "Comparison score of every generated set over its floor (last epoch)")
     return rows
+
+
+def results_table(
+    summary_csv: str,
+    gan_metrics: dict[str, str],
+    localization_metrics: dict[str, str],
+    out_csv: str,
+    out_png: str,
+    out_md: str,
+    title: str,
+    log: str | None = None,
+) -> None:
+    """Rule ``results_table``: every model's headline numbers against their targets
+    (:mod:`msdl.evaluation.results`) as CSV, figure and a Markdown section for README.md."""
+    logger = get_logger("results_table", log)
+    results = generative_results(summary_csv, gan_metrics) + localization_results(localization_metrics)
+    write_results(results, out_csv, out_png, out_md, title)
+    for r in results:
+        logger.info(f"{r.model} {r.measure}: {r.value:.4g} {r.target} {r.met}".rstrip())
+    judged = [r for r in results if r.met]
+    logger.info(
+        f"{sum(r.met == 'yes' for r in judged)} of {len(judged)} targets met; wrote {out_csv}, {out_png}, {out_md}"
+    )

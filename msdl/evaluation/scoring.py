@@ -9,6 +9,12 @@ statistics when its score is near the floor. Scores depend on the set size (Wass
 and KS distances of small samples are noisy), which is why the floor is always computed
 at the size of the set it is shown with.
 
+Every row also has the set's ``diversity``: the mean pairwise distance of its first
+:data:`DIVERSITY_IMAGES` images (clipped to [0, 1]) divided by the same for the real test
+images, the measure of the GAN's mode collapse (:func:`msdl.training.gan.mean_pairwise_distance`)
+applied to every set. 1 = as varied as the data; near 0 = one image for every latent
+(a collapsed decoder). It is reported, not part of ``total``.
+
 Which statistics a dataset gets follows its generator (:func:`statistics_settings`):
 two-phase sets (Gaussian random fields binarized per image with Otsu's threshold, the
 thresholded sets as they are, UHCSDB micrographs with Otsu) get S2, chord lengths and
@@ -23,11 +29,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 from skimage.filters import threshold_otsu
 
 from msdl.evaluation.comparison import SCORE_FIELDS, compare
 from msdl.evaluation.statistics import SetStatistics, describe
 from msdl.io import atomic_path
+from msdl.training.gan import mean_pairwise_distance
+
+DIVERSITY_IMAGES = 256  # images per set in its diversity (the GAN's diversity_samples default)
 
 # generator -> (kind, periodic, binarization); "downsample" follows its source.
 _BY_GENERATOR = {
@@ -106,9 +116,13 @@ class Judge:
         self.train = train
         self.seed = seed
         self._floors: dict[int, dict[str, float]] = {}
+        self._reference_diversity = set_diversity(reference)
 
     def score(self, generated: np.ndarray) -> dict[str, float]:
-        return compare(describe_set(generated, self.settings, self.threshold), self.reference)
+        """The comparison score fields of ``generated`` ``(n, H, W)``, then its ``diversity``."""
+        scores = compare(describe_set(generated, self.settings, self.threshold), self.reference)
+        scores["diversity"] = set_diversity(generated) / max(self._reference_diversity, 1e-12)
+        return scores
 
     def floor(self, n: int) -> dict[str, float]:
         """Score of ``n`` real training images (the floor at set size ``n``)."""
@@ -118,7 +132,14 @@ class Judge:
 
     @property
     def fields(self) -> tuple[str, ...]:
-        return SCORE_FIELDS[self.settings.kind]
+        return (*SCORE_FIELDS[self.settings.kind], "diversity")
+
+
+def set_diversity(images: np.ndarray) -> float:
+    """Mean pairwise RMS pixel distance of the first :data:`DIVERSITY_IMAGES` of ``images``
+    ``(n, H, W)``, clipped to [0, 1] (0 for fewer than 2 images)."""
+    head = np.clip(np.asarray(images[:DIVERSITY_IMAGES], dtype=np.float64), 0.0, 1.0)
+    return mean_pairwise_distance(torch.from_numpy(head)) if len(head) > 1 else 0.0
 
 
 def score_rows(judge: Judge, sets: dict[tuple[int | str, str], np.ndarray]) -> list[dict]:
