@@ -15,7 +15,15 @@ Each deck runs in a fresh subprocess so that its peak memory is its own.
 seeds and prints the mean grain count (8-connected, periodic) next to the SPPARKS mean
 of shared/reference/spparks/grain_growth_kinetics.csv, with the time scale used.
 
+``--calibrate-am`` runs the am/ellipsoid deck (config ``datasets.kmc_additive``) on
+``--am-seeds`` seeds and prints its grain shapes in the crop
+:data:`msdl.potts.grains.AM_CROP` (:func:`msdl.potts.grains.grain_shapes`: grain count,
+mean area, area-weighted aspect ratio and tilt from y) as builtin mean +- sd next to
+SPPARKS's final state (seed 12345, tests/data/spparks/arrays.npz), with PASS/FAIL at
+15 % per statistic; alone (without the speed table) with ``--decks none``.
+
     python benchmarks/potts_engine.py [--device cpu|cuda] [--threads 1] [--calibrate]
+        [--calibrate-am] [--am-seeds 16]
         [--batch gg=8,am=8,weld=2] [--kernels numba,torch] [--spparks spk_serial]
 
 Goals (issue 3): >= 4x serial SPPARKS per core for grain growth and am/ellipsoid,
@@ -41,7 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from msdl.potts import grain_growth  # noqa: E402
-from msdl.potts.grains import grain_count  # noqa: E402
+from msdl.potts.grains import AM_CROP, grain_count, grain_shapes  # noqa: E402
 from msdl.potts.jobs import builtin_spins  # noqa: E402
 from msdl.potts.spparks import SpparksCommand, run_spparks  # noqa: E402
 
@@ -50,6 +58,16 @@ DECKS = {"gg": "kmc_grain_growth", "am": "kmc_additive", "weld": "kmc_weld"}
 SPEC_SPPARKS_S = {"gg": 2.0, "am": 1.4, "weld": 355.0}
 GOAL = {"gg": 4.0, "am": 4.0, "weld": 100.0}
 KINETICS = ROOT.parent / "shared" / "reference" / "spparks" / "grain_growth_kinetics.csv"
+SPPARKS_ARRAYS = ROOT / "tests" / "data" / "spparks" / "arrays.npz"
+AM_REFERENCE = "potts_additive_offset60_seed12345"
+#: am/ellipsoid shape statistics: summary key -> label (msdl.potts.grains.GrainShapes.summary)
+AM_STATISTICS = {
+    "aspect": "aspect ratio (area-weighted)",
+    "tilt_deg": "tilt from y, deg (area-weighted)",
+    "grains": "grain count",
+    "mean_area": "mean area (sites)",
+}
+AM_TOLERANCE = 0.15
 
 
 def datasets() -> dict:
@@ -120,6 +138,41 @@ def calibrate(n_seeds: int, device: str, threads: int, kinetics: Path = KINETICS
     print(f"largest difference {100 * worst:.1f} % (tolerance 15 %): {'PASS' if worst < 0.15 else 'FAIL'}")
 
 
+def calibrate_am(n_seeds: int, device: str, threads: int, kernel: str | None = None) -> bool:
+    """Grain shapes of the builtin am/ellipsoid on seeds ``1..n_seeds`` against SPPARKS's
+    final state; prints the table, returns whether every statistic is within 15 %."""
+    torch.set_num_threads(threads)
+    if kernel in (None, "numba") and not str(device).startswith("cuda"):
+        from msdl.potts.numba_kernels import set_threads
+
+        set_threads(threads)
+    with np.load(SPPARKS_ARRAYS, allow_pickle=False) as arrays:
+        reference = grain_shapes(arrays[AM_REFERENCE], AM_CROP).summary()
+    start = time.perf_counter()
+    spins = builtin_spins(datasets()[DECKS["am"]], list(range(1, n_seeds + 1)), torch.device(device), kernel=kernel)
+    seconds = time.perf_counter() - start
+    shapes = [grain_shapes(s, AM_CROP).summary() for s in spins]
+    c = AM_CROP
+    print(
+        f"\nam/ellipsoid grain shapes in the crop y {c.y0}:{c.y1}, x {c.x0}:{c.x1} (grains 8-connected, "
+        f"non-periodic, >= 5 sites, centroid in the crop, not touching the box): builtin seeds 1-{n_seeds} "
+        f"({seconds:.0f} s) against SPPARKS seed 12345 (tests/data/spparks/arrays.npz)"
+    )
+    print(f"{'statistic':<34} {'builtin mean +- sd':>20} {'SPPARKS 12345':>14} {'difference':>11}  (tolerance 15 %)")
+    ok = True
+    for key, label in AM_STATISTICS.items():
+        values = np.array([s[key] for s in shapes])
+        diff = (values.mean() - reference[key]) / reference[key]
+        passed = abs(diff) < AM_TOLERANCE
+        ok &= passed
+        print(
+            f"{label:<34} {values.mean():>11.2f} +- {values.std():<6.2f} {reference[key]:>14.2f} "
+            f"{100 * diff:>+10.1f}%  {'PASS' if passed else 'FAIL'}"
+        )
+    print(f"all within 15 %: {'PASS' if ok else 'FAIL'}")
+    return ok
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -131,6 +184,8 @@ def main() -> None:
     parser.add_argument("--spparks-seeds", type=int, default=3)
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--calibration-seeds", type=int, default=16)
+    parser.add_argument("--calibrate-am", action="store_true", help="am/ellipsoid grain shapes against SPPARKS")
+    parser.add_argument("--am-seeds", type=int, default=16)
     parser.add_argument("--kinetics", default=str(KINETICS), help="SPPARKS grain_growth_kinetics.csv")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -144,7 +199,7 @@ def main() -> None:
     if args.device == "cuda":
         print(f"GPU: {torch.cuda.get_device_name(0)}")
     results = []
-    for deck in args.decks.split(","):
+    for deck in [d for d in args.decks.split(",") if d != "none"]:
         spparks = (
             (spparks_per_sample(deck, args.spparks, args.spparks_seeds), "measured here")
             if args.spparks
@@ -159,6 +214,10 @@ def main() -> None:
             results.append(r)
             print(f"  {deck} {kernel}: {r['s_per_sample']:.3f} s/sample", flush=True)
 
+    if not results:
+        if args.calibrate_am:
+            calibrate_am(args.am_seeds, args.device, args.threads)
+        return
     per = "per GPU" if args.device.startswith("cuda") else f"on {args.threads} core(s)"
     print(
         f"\n{'deck':<5} {'kernel':<6} {'batch':>5} {'wall s/sample':>14} {'CPU s/sample':>13} {'SPPARKS s/sample':>17} "
@@ -176,6 +235,8 @@ def main() -> None:
     print(" builtin process; on a shared machine the CPU time is the steadier measure of the cost per core)")
     if args.calibrate:
         calibrate(args.calibration_seeds, args.device, args.threads, args.kinetics)
+    if args.calibrate_am:
+        calibrate_am(args.am_seeds, args.device, args.threads)
 
 
 if __name__ == "__main__":

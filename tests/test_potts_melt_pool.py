@@ -14,6 +14,7 @@ from helpers import ROOT, spparks_array
 
 from msdl.potts.grains import grain_labels
 from msdl.potts.melt_pool import AmEllipsoid, Weld, simulate
+from msdl.potts.numba_kernels import set_threads
 
 DATASETS = yaml.safe_load((ROOT / "config.yaml").read_text())["datasets"]
 
@@ -48,11 +49,12 @@ def test_weld_has_coarse_columnar_centre_and_fine_edges():
 
 def test_am_melts_everything_and_leaves_grains():
     torch.set_num_threads(1)
+    set_threads(1)  # one numba thread too: on a busy machine two threads for one seed only wait
     spins = simulate(AmEllipsoid.from_config(DATASETS["kmc_additive"]), "am_ellipsoid", [1], kT=0.0)[0]
     assert spins.shape == (100, 100)
     n, _ = grain_labels(spins, periodic=False)
     # the random start (10,000 one-site grains) is gone; SPPARKS's final state has 112
-    # grains (seed 12345), our calibrated HAZ gives ~107 on average (one seed: +-15 %)
+    # grains (seed 12345), the builtin engine ~104 on average over seeds 1-16 (one seed: +-15 %)
     reference = grain_labels(spparks_array("potts_additive_offset60_seed12345"), periodic=False)[0]
     assert reference == 112
     assert 0.7 * reference < n < 1.3 * reference

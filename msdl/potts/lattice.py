@@ -11,7 +11,8 @@ Potts energy ``E = sum over neighbour pairs [s_i != s_j]`` the change is
 ``dE = n(s) - n(s')``, ``n(v)`` the number of neighbours with spin ``v``; the flip is
 accepted with probability ``M * min(1, exp(-dE / kT))`` (``kT = 0``: ``dE <= 0`` only),
 ``M`` in [0, 1] the site's mobility (1 for grain growth). Non-periodic edges have the
-EDGE spin -1 beyond them, which equals no spin and is never proposed.
+EDGE spin -1 beyond them, which equals no spin and is never proposed. am/ellipsoid
+proposes instead one of the *distinct* neighbour spins (``distinct``, as SPPARKS's app).
 
 Spins are ``(B, H, W)`` integer tensors indexed ``[sample, y, x]`` (int16 when the spins
 fit, else int32). Random bits are a hash of (seed, update, site) (:mod:`msdl.potts.rng`),
@@ -80,6 +81,8 @@ def sweep(
     periodic: bool,
     hashes: list[torch.Tensor],
     mobility: torch.Tensor | None = None,
+    distinct: bool = False,
+    reserved: int = EDGE,
 ) -> None:
     """One MCS in place on ``spins`` ``(B, H, W)``.
 
@@ -89,6 +92,11 @@ def sweep(
     window (a view) of a larger lattice: its border sites then see EDGE beyond the
     window, so callers give them mobility 0. Periodic lattices need even
     ``H`` and ``W`` (so that the checkerboard wraps).
+
+    ``distinct`` (am/ellipsoid, SPPARKS's ``site_event_rejection`` of that app): propose
+    one of the distinct neighbour spins other than the site's own, EDGE and ``reserved``,
+    uniformly, index ``((bits & 255) * n) >> 8`` of the ``n`` in neighbour order (none:
+    no attempt); else a random neighbour's spin (``potts/neigh``, the weld).
     """
     _, h, w = spins.shape
     if periodic and (h % 2 or w % 2):
@@ -105,7 +113,10 @@ def sweep(
             ]
         )  # (8, B, hs, ws)
         bits = mix32(mix32(keys ^ mix32((4 * step + sub) * _GOLDEN & MASK32)) + hashes[sub])
-        proposal = nbrs.gather(0, (bits & 7).unsqueeze(0)).squeeze(0)
+        if distinct:
+            proposal = _distinct_proposal(nbrs, centre, bits, reserved)
+        else:
+            proposal = nbrs.gather(0, (bits & 7).unsqueeze(0)).squeeze(0)
         d_energy = (nbrs == centre).sum(0, dtype=torch.int8) - (nbrs == proposal).sum(0, dtype=torch.int8)
         p = table[(d_energy + 8).long()]
         if mobility is not None:
@@ -113,6 +124,21 @@ def sweep(
         u = (bits >> 8).to(torch.float32) * (1.0 / (1 << 24))
         accept = (u < p) & (proposal != centre) & (proposal != EDGE)
         spins[:, a::2, b::2] = torch.where(accept, proposal, centre)
+
+
+def _distinct_proposal(nbrs: torch.Tensor, centre: torch.Tensor, bits: torch.Tensor, reserved: int) -> torch.Tensor:
+    """The ``distinct`` proposal of :func:`sweep`: ``nbrs`` ``(8, ...)``, ``centre`` and
+    ``bits`` ``(...)``; EDGE where there is no candidate (never accepted)."""
+    earlier = torch.ones(8, 8, dtype=torch.bool, device=nbrs.device).tril(-1)  # [k, j]: j < k
+    earlier = earlier.view(8, 8, *([1] * centre.dim()))
+    repeat = ((nbrs.unsqueeze(1) == nbrs.unsqueeze(0)) & earlier).any(1)  # (8, ...): seen before
+    candidate = ~repeat & (nbrs != centre) & (nbrs != EDGE) & (nbrs != reserved)
+    rank = candidate.cumsum(0, dtype=torch.int8)  # 1..n at the candidates
+    n = rank[-1].to(torch.int64)
+    pick = ((bits & 255) * n >> 8) + 1
+    chosen = candidate & (rank == pick.to(torch.int8))
+    proposal = nbrs.gather(0, chosen.to(torch.uint8).argmax(0, keepdim=True)).squeeze(0)
+    return torch.where(n > 0, proposal, torch.full_like(proposal, EDGE))
 
 
 def choose_kernel(kernel: str | None, device: torch.device) -> str:

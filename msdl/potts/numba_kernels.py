@@ -63,6 +63,36 @@ def _attempt(row, x, c, nb, key_step, site_hash, table, mobility):
 
 
 @njit(cache=True, inline="always")
+def _attempt_distinct(row, x, c, nb, distinct, key_step, site_hash, table, mobility, reserved):
+    """The Metropolis attempt of am/ellipsoid (SPPARKS ``site_event_rejection``): the
+    proposal is one of the *distinct* neighbour spins other than ``c``, EDGE and
+    ``reserved``, uniformly (not weighted by how many neighbours carry it); no such spin:
+    no attempt. ``distinct`` ``(8,)`` int32 is scratch. The index is the top bits of
+    ``(bits & 255) * n`` (a relative bias below 1/85 between the ``n`` choices)."""
+    n = 0
+    for k in range(8):
+        v = nb[k]
+        if v == c or v == EDGE or v == reserved:
+            continue
+        seen = False
+        for j in range(k):
+            seen |= nb[j] == v
+        if not seen:
+            distinct[n] = v
+            n += 1
+    if n == 0:
+        return
+    bits = _mix32(key_step + site_hash)
+    proposal = distinct[((bits & 255) * n) >> 8]
+    d_energy = 0
+    for k in range(8):
+        d_energy += (nb[k] == c) - (nb[k] == proposal)
+    p = table[d_energy + 8] * mobility
+    u = np.float32(bits >> 8) * _INV_2_24
+    row[x] = proposal if u < p else c
+
+
+@njit(cache=True, inline="always")
 def _fill(nb, n0, n1, n2, n3, n4, n5, n6, n7):
     nb[0], nb[1], nb[2], nb[3], nb[4], nb[5], nb[6], nb[7] = n0, n1, n2, n3, n4, n5, n6, n7
     return nb
@@ -108,18 +138,22 @@ def grain_growth_sweeps(spins, keys, first_step, last_step, table, site_hash):
 
 
 @njit(cache=True, parallel=True)
-def melt_pool_sweep(spins, keys, step, table, site_hash, y0, x0, melted, mobility, nspins):
+def melt_pool_sweep(spins, keys, step, table, site_hash, y0, x0, melted, mobility, nspins, distinct=False):
     """One sweep in place on non-periodic ``spins`` ``(B, H, W)`` int32 over the window
     ``(h, w)`` at ``(y0, x0)``: its liquid sites (``melted`` ``(h, w)`` bool) take fresh
     random spins ``0..nspins-1``, then its sites with ``mobility`` ``(h, w)`` float32 > 0
     make one Metropolis attempt each. As in the torch kernel on a window view, the
-    sublattices count from the window's corner and sites beyond the window are EDGE."""
+    sublattices count from the window's corner and sites beyond the window are EDGE.
+    ``distinct``: propose one of the distinct neighbour spins, never ``nspins``
+    (am/ellipsoid, :func:`_attempt_distinct`), else a random neighbour's spin (the weld)."""
     n, _, nx = spins.shape
     h, w = melted.shape
     melt_key = _mix32((step * _GOLDEN + _MELT_SALT) & MASK32)
+    reserved = np.int32(nspins)
     for i in prange(n):
         s = spins[i]
         nb = np.empty(8, dtype=np.int32)
+        scratch = np.empty(8, dtype=np.int32)
         k_melt = keys[i] ^ melt_key
         for y in range(h):
             for x in range(w):
@@ -178,7 +212,10 @@ def melt_pool_sweep(spins, keys, step, table, site_hash, y0, x0, melted, mobilit
                             down[gx] if d else EDGE,
                             down[gx + 1] if d and r else EDGE,
                         )
-                    _attempt(row, gx, c, nb, key_step, site_hash[gy, gx], table, m)
+                    if distinct:
+                        _attempt_distinct(row, gx, c, nb, scratch, key_step, site_hash[gy, gx], table, m, reserved)
+                    else:
+                        _attempt(row, gx, c, nb, key_step, site_hash[gy, gx], table, m)
 
 
 def set_threads(threads: int) -> int:
@@ -194,4 +231,5 @@ def warm_up() -> None:
     keys, table, hashes = np.zeros(1, dtype=np.int64), np.ones(17, dtype=np.float32), site_hash_grid(4, 4)
     grain_growth_sweeps(spins, keys, 1, 1, table, hashes)
     melted, mobility = np.zeros((4, 4), dtype=np.bool_), np.ones((4, 4), dtype=np.float32)
-    melt_pool_sweep(spins, keys, 1, table, hashes, 0, 0, melted, mobility, 2)
+    for distinct in (False, True):
+        melt_pool_sweep(spins, keys, 1, table, hashes, 0, 0, melted, mobility, 2, distinct)
