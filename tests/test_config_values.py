@@ -90,6 +90,7 @@ def test_demo_config_validates():
         "datasets: {kmc_weld: {pool: {yp: -3.5, haz: 0.0}}}",  # a position may be negative; haz may be 0
         "datasets: {kmc_additive: {melt_pool: {exp_factor: 0}}}",
         "models: {vae_smooth: {kl_weight: 0.0}}",
+        "localization: {datasets: {composites: {elastic: {refine: 3}}}}",
     ],
 )
 def test_sensible_values_pass(overlay):
@@ -190,6 +191,10 @@ def test_a_non_finite_number_is_named_even_where_the_schema_leaves_the_type_open
             "would be 0); use a small non-zero strain, e.g. 0.001",
         ),
         (
+            "localization: {datasets: {composites: {elastic: {refine: 0}}}}",
+            "localization.datasets.composites.elastic.refine: 0 is less than the minimum of 1",
+        ),
+        (
             "localization: {datasets: {composites: {elastic: {young: [0.0, 50.0]}}}}",
             "localization.datasets.composites.elastic.young.0: 0.0 is less than or equal to the minimum of 0",
         ),
@@ -231,6 +236,10 @@ def test_values_the_physics_forbids_are_rejected(overlay, expected):
         (
             "localization: {datasets: {composites: {size: 51.0}}}",
             "localization.datasets.composites.size: 51.0 is not an integer (write 51)",
+        ),
+        (
+            "localization: {datasets: {composites: {elastic: {refine: 2.0}}}}",
+            "localization.datasets.composites.elastic.refine: 2.0 is not an integer (write 2)",
         ),
         ("resources: {train: {threads: 4.0}}", "resources.train.threads: 4.0 is not an integer (write 4)"),
         (

@@ -9,7 +9,7 @@ import pytest
 
 from msdl.localization.composites import N_NAMES, composite, name_of, periodic_gaussian_3d, seed_of, widths_of
 from msdl.localization.data import generate_composite_shard, import_mks_shard
-from msdl.localization.elastic import solve
+from msdl.localization.elastic import ElasticSetup, solve
 from msdl.localization.metrics import ScoreAccumulator, mase_sve, pearson_r2
 from msdl.localization.mks import MksFitter
 from msdl.localization.stats import StatisticsAccumulator, spline_filter
@@ -88,6 +88,19 @@ def test_composite_shard_holds_solved_fields(tmp_path):
     # rerun: same bytes
     again = generate_composite_shard("demo", DATASET, shard, tmp_path / "b.npy", tmp_path / "b.json", LOG)
     assert again["sha256"] == manifest["sha256"]
+    assert manifest["elastic"]["refine"] == 1  # recorded though DATASET leaves it to the default
+
+
+def test_composite_shard_with_refined_labels(tmp_path):
+    dataset = {**DATASET, "elastic": {**DATASET["elastic"], "refine": 2}}
+    shard = Shard("train", 0, 0, 2)
+    manifest = generate_composite_shard("demo", dataset, shard, tmp_path / "r.npy", tmp_path / "r.json", LOG)
+    array, _ = load_shard(tmp_path / "r.npy")
+    assert array.shape == (2, 3, 8, 8, 8) and manifest["elastic"]["refine"] == 2
+    for i in range(2):
+        ref = solve(composite("demo", i, 8)[0], ElasticSetup(refine=2))
+        np.testing.assert_allclose(array[i, 1], ref.strain_xx[0].numpy(), rtol=1e-5, atol=1e-9)
+        np.testing.assert_allclose(array[i, 2], ref.stress_xx[0].numpy(), rtol=1e-5, atol=1e-9)
 
 
 def test_importer_reads_original_files_into_the_same_shards(tmp_path):
@@ -113,6 +126,7 @@ def test_importer_reads_original_files_into_the_same_shards(tmp_path):
     imported = import_mks_shard("orig", ds, Shard("train", 0, 0, 3), tmp_path / "i.npy", tmp_path / "i.json", LOG)
     np.testing.assert_array_equal(load_shard(tmp_path / "i.npy")[0], array)
     assert imported["names"] == manifest["names"]
+    assert "elastic" not in imported and imported["generator"] == "mks_import"  # no solver, no refine
     with pytest.raises(ValueError, match="holds 3"):
         import_mks_shard("orig", ds, Shard("train", 0, 0, 4), tmp_path / "j.npy", tmp_path / "j.json", LOG)
     bad = src / "responses" / f"Strain.Resp_{manifest['names'][1]}.npy"

@@ -10,7 +10,8 @@ One shard is one ``.npy`` array ``(n, C, N, N, N)`` float32 plus its manifest
   order ``yy, zz, yz, xz, xy`` (tensor shears).
 
 The manifest lists ``channels``, the SVE ``names`` (``M_gaussian_...``), their realised
-volume fractions, and for generated data the solver iterations and residuals.
+volume fractions, and for generated data the solver iterations and residuals and the
+``elastic`` settings (including ``refine``, the sub-voxels per voxel edge of the labels).
 
 Two sources fill the same shards:
 
@@ -45,7 +46,8 @@ def channels(full_tensors: bool) -> list[str]:
 
 
 def elastic_setup(dataset: dict) -> ElasticSetup:
-    """The solver settings of a dataset config entry (``elastic:`` block)."""
+    """The solver settings of a dataset config entry (``elastic:`` block; ``refine``
+    optional, default 1: one element per voxel)."""
     e = dataset["elastic"]
     return ElasticSetup(
         young=tuple(float(v) for v in e["young"]),
@@ -53,6 +55,7 @@ def elastic_setup(dataset: dict) -> ElasticSetup:
         macro_strain=(float(e["strain_xx"]), 0.0, 0.0, 0.0, 0.0, 0.0),
         discretization=e["discretization"],
         rtol=float(e["rtol"]),
+        refine=e.get("refine", 1),
     )
 
 
@@ -108,7 +111,7 @@ def generate_composite_shard(
         volume_fractions=fractions,
         solver_iterations=iterations,
         solver_residuals=residuals,
-        elastic=dict(dataset["elastic"]),
+        elastic={**dataset["elastic"], "refine": int(setup.refine)},  # refine recorded even when defaulted
         device=device,
     )
 
