@@ -65,6 +65,22 @@ def test_full_scale_dry_run_on_each_profile(profile):
     assert re.search(r"^threshold_shard\s+100$", out, re.M)
 
 
+def rule_counts(output: str) -> dict[str, int]:
+    """``rule -> jobs`` from the job table of ``snakemake -n``."""
+    table = output.split("Job stats:", 1)[1].split("total", 1)[0]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M)}
+
+
+def test_study_scale_is_the_full_dag_with_fewer_seeds():
+    """profiles/study: every rule of the full-scale DAG (the same code path), fewer jobs
+    where seeds are sharded or trials gridded, results in results/study."""
+    full, study = rule_counts(full_scale_plan(None)), rule_counts(snakemake("-n", "--profile", "profiles/study").stdout)
+    assert set(study) == set(full)
+    assert study["potts_shard"] == 26 and study["composite_shard"] == 10 and study["search_trial"] == 16
+    assert sum(study.values()) < sum(full.values()) / 5
+    assert "results/study/results.csv" in snakemake("-n", "--profile", "profiles/study", "results_table").stdout
+
+
 def test_lsf_profile_puts_training_on_a_gpu_queue():
     out = full_scale_plan("profiles/lsf")
     blocks = out.split("\nrule ")
