@@ -4,10 +4,10 @@ One row per (model, measure), read from the files the workflow already wrote:
 
 - autoencoders and VAEs (``evaluation/summary.csv``, last epoch): the comparison score of
   the reconstructions of the real test images over its floor (target <= 3), of the
-  decoder samples (Gaussian fit of the training latents; target <= 5), of a VAE's prior
-  samples (target <= 5), and the decoder samples' diversity (mean pairwise distance over
-  the real test images'; target >= 0.5: a decoder that decodes one image for every latent
-  scores about 0, see :mod:`msdl.evaluation.scoring`);
+  decoder samples (an AE's: a Gaussian fit of the training latents; a VAE's: its prior;
+  target <= 5), and their diversity (mean pairwise distance over the real test images';
+  target >= 0.5: a decoder that decodes one image for every latent scores about 0, see
+  :mod:`msdl.evaluation.scoring`); the other latent sampling schemes stay in the summary;
 - GANs: the samples' score over the floor (target <= 5) and the mode-collapse measure
   of training (``gan_metrics.csv``, last epoch: diversity of 256 samples from fixed
   noise over that of 256 real patches; reported);
@@ -45,6 +45,7 @@ _SET_TARGETS = {
     "prior": ("prior samples score / floor", "<=", 5.0),
     "gan_samples": ("samples score / floor", "<=", 5.0),
 }
+_DIVERSITY_MEASURES = {"decoder_samples": "decoder samples diversity", "prior": "prior samples diversity"}
 DIVERSITY_TARGET = 0.5  # decoder samples: half the real images' spread; a collapsed decoder ~0
 MASE_TARGET = 5.0  # percent, full-field localization models
 R2_TARGET = 0.65  # CPNet, the report's section 4 level
@@ -86,15 +87,17 @@ def generative_results(summary_csv: str | Path, gan_metrics: dict[str, str | Pat
     out = []
     for r in rows:
         model, set_name = r["model"], r["set"]
-        base = model.removesuffix(" latent")
-        section = "GAN" if base in gan_metrics else ("VAE" if base.startswith("vae_") else "autoencoder")
-        if set_name in _SET_TARGETS and (set_name != "prior" or model.endswith(" latent")):
+        if model.endswith(" latent"):
+            continue  # sampling schemes: a VAE's prior is its decoder_samples set already
+        section = "GAN" if model in gan_metrics else ("VAE" if model.startswith("vae_") else "autoencoder")
+        if set_name == "decoder_samples" and section == "VAE":
+            set_name = "prior"  # a VAE's decoder samples are drawn from its prior
+        if set_name in _SET_TARGETS:
             measure, op, target = _SET_TARGETS[set_name]
-            out.append(_result(section, base, measure, r["ratio"], summary_csv, op, target))
-        if set_name == "decoder_samples":
-            out.append(
-                _result(section, base, "decoder samples diversity", r["diversity"], summary_csv, ">=", DIVERSITY_TARGET)
-            )
+            out.append(_result(section, model, measure, r["ratio"], summary_csv, op, target))
+        if set_name in _DIVERSITY_MEASURES:
+            measure = _DIVERSITY_MEASURES[set_name]
+            out.append(_result(section, model, measure, r["diversity"], summary_csv, ">=", DIVERSITY_TARGET))
     for name, path in sorted(gan_metrics.items()):
         with open(path, newline="") as fh:
             last = list(csv.DictReader(fh))[-1]
