@@ -16,6 +16,10 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+_UMASK = os.umask(0o022)  # read the process umask (os.umask sets and returns it) ...
+os.umask(_UMASK)  # ... and put it back
+FILE_MODE = 0o666 & ~_UMASK  # what open() would give a new file: mkstemp's 0600 is not kept
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
@@ -23,7 +27,10 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
     On an exception the temporary file is removed and ``path`` is left untouched.
     The temporary name keeps the suffix of ``path`` so that writers which add or check
-    suffixes (``np.save``, matplotlib) behave as for the real name. Temporary files of
+    suffixes (``np.save``, matplotlib) behave as for the real name. The file gets the
+    permissions a plain ``open()`` would give it (:data:`FILE_MODE`, from the umask), not
+    the temporary file's 0600, so results on a shared file system stay readable by the
+    group as usual. Temporary files of
     the same destination left by a killed writer are removed first (one writer per
     destination at a time, as Snakemake guarantees).
     """
@@ -38,6 +45,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp_path, FILE_MODE)
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():

@@ -99,7 +99,7 @@ def test_results_are_written_as_csv_figure_and_readme_section(study_files, tmp_p
     ]
     assert (out / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     section = (out / "results.md").read_text()
-    assert section.startswith("## Results at results/study\n\n4 of 8 targets met.")
+    assert section.startswith("### Results at results/study\n\n4 of 8 targets met.")
     assert "| localization | composites/fno | MASE % | 4.2 | <= 5 | yes |" in section
 
     readme = tmp_path / "README.md"

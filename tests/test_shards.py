@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from msdl.io import atomic_path
+from msdl.io import FILE_MODE, atomic_path, write_text
 from msdl.shards import Shard, ShardError, load_shard, load_split, shard_plan, write_shard
 
 
@@ -107,3 +107,14 @@ def test_pickled_arrays_are_refused(tmp_path):
     npy.with_suffix(".json").write_text(json.dumps({"sha256": sha256_file(npy), "shape": [1], "dtype": "object"}))
     with pytest.raises(ValueError, match="allow_pickle"):
         load_shard(npy)
+
+
+def test_atomic_outputs_get_the_permissions_of_a_plain_open(tmp_path):
+    """Not the temporary file's 0600: results on a shared file system stay group-readable."""
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    write_text(tmp_path / "atomic.txt", "x")
+    with atomic_path(tmp_path / "a.npy") as tmp:
+        np.save(tmp, np.zeros(3))
+    for name in ("atomic.txt", "a.npy"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == plain.stat().st_mode & 0o777 == FILE_MODE

@@ -294,5 +294,5 @@ def check_evaluation_outputs(results):
     }
     assert all(np.isfinite(r.value) for r in table)
     section = (results / "results.md").read_text()
-    assert section.startswith(f"## Results at {results}\n")
+    assert section.startswith(f"### Results at {results}\n")
     assert sum(1 for line in section.splitlines() if line.startswith("| ")) == len(table) + 1

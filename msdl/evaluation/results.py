@@ -136,10 +136,10 @@ def read_csv(path: str | Path) -> list[Result]:
 
 
 def markdown(results: list[Result], title: str) -> str:
-    """The table as a Markdown section (``## title``, a count of targets met, the table)."""
+    """The table as a Markdown section (``### title``, a count of targets met, the table)."""
     judged = [r for r in results if r.met]
     met = sum(r.met == "yes" for r in judged)
-    lines = [f"## {title}", "", f"{met} of {len(judged)} targets met.", ""]
+    lines = [f"### {title}", "", f"{met} of {len(judged)} targets met.", ""]
     lines += ["| section | model | measure | value | target | met |", "|---|---|---|---:|---|---|"]
     for r in results:
         lines.append(f"| {r.section} | {r.model} | {r.measure} | {r.value:.3g} | {r.target} | {r.met} |")
