@@ -51,7 +51,14 @@ def _attempt(row, x, c, nb, key_step, site_hash, table, mobility):
     neighbour of another spin; ``nb`` ``(8,)`` int32 holds the neighbour spins in
     NEIGHBOURS order (an array, not a tuple: numba indexes tuples through a switch)."""
     bits = _mix32(key_step + site_hash)
-    proposal = nb[bits & 7]
+    _metropolis(row, x, c, nb, nb[bits & 7], bits, table, mobility)
+
+
+@njit(cache=True, inline="always")
+def _metropolis(row, x, c, nb, proposal, bits, table, mobility):
+    """Accept ``proposal`` at ``row[x]`` (spin ``c``, neighbours ``nb``) with probability
+    ``mobility * table[dE + 8]``, the uniform draw from the top 24 of ``bits``; never
+    ``c`` itself or EDGE."""
     d_energy = 0
     for k in range(8):
         d_energy += (nb[k] == c) - (nb[k] == proposal)
@@ -83,13 +90,7 @@ def _attempt_distinct(row, x, c, nb, distinct, key_step, site_hash, table, mobil
     if n == 0:
         return
     bits = _mix32(key_step + site_hash)
-    proposal = distinct[((bits & 255) * n) >> 8]
-    d_energy = 0
-    for k in range(8):
-        d_energy += (nb[k] == c) - (nb[k] == proposal)
-    p = table[d_energy + 8] * mobility
-    u = np.float32(bits >> 8) * _INV_2_24
-    row[x] = proposal if u < p else c
+    _metropolis(row, x, c, nb, distinct[((bits & 255) * n) >> 8], bits, table, mobility)
 
 
 @njit(cache=True, inline="always")
