@@ -15,20 +15,18 @@ The baseline of the ratio column is each model's own value at half its epochs.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from msdl.training.common import load_torch_file  # noqa: E402
+from msdl.training.common import load_torch_file, read_metrics  # noqa: E402
 
 STILL_LEARNING = 0.10  # relative drop over the second half
 
 
 def _series_csv(path: Path, column: str) -> list[float]:
-    with path.open(newline="") as fh:
-        return [float(row[column]) for row in csv.DictReader(fh)]
+    return [row[column] for row in read_metrics(path)]
 
 
 def curves(results: Path) -> dict[str, tuple[str, list[float]]]:

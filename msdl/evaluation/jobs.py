@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from msdl import figures
-from msdl.evaluation.results import generative_results, localization_results, write_results
+from msdl.evaluation.results import generative_results, localization_results, targets_met, write_results
 from msdl.evaluation.scoring import (
     Judge,
     StatisticsSettings,
@@ -279,7 +279,4 @@ def results_table(
     write_results(results, out_csv, out_png, out_md, title)
     for r in results:
         logger.info(f"{r.model} {r.measure}: {r.value:.4g} {r.target} {r.met}".rstrip())
-    judged = [r for r in results if r.met]
-    logger.info(
-        f"{sum(r.met == 'yes' for r in judged)} of {len(judged)} targets met; wrote {out_csv}, {out_png}, {out_md}"
-    )
+    logger.info(f"{targets_met(results)}; wrote {out_csv}, {out_png}, {out_md}")

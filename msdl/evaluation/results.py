@@ -34,6 +34,7 @@ from pathlib import Path
 
 from msdl.figures import plt, save_figure
 from msdl.io import atomic_path, write_text
+from msdl.training.gan import read_gan_metrics
 
 RESULT_FIELDS = ("section", "model", "measure", "value", "target", "met", "source")
 START, END = "<!-- results:start -->", "<!-- results:end -->"
@@ -99,8 +100,7 @@ def generative_results(summary_csv: str | Path, gan_metrics: dict[str, str | Pat
             measure = _DIVERSITY_MEASURES[set_name]
             out.append(_result(section, model, measure, r["diversity"], summary_csv, ">=", DIVERSITY_TARGET))
     for name, path in sorted(gan_metrics.items()):
-        with open(path, newline="") as fh:
-            last = list(csv.DictReader(fh))[-1]
+        last = read_gan_metrics(path)[-1]
         out.append(
             _result(
                 "GAN", name, f"mode collapse: diversity ratio (epoch {last['epoch']})", last["diversity_ratio"], path
@@ -135,11 +135,15 @@ def read_csv(path: str | Path) -> list[Result]:
         return [Result(**{**row, "value": float(row["value"])}) for row in csv.DictReader(fh)]
 
 
+def targets_met(results: list[Result]) -> str:
+    """``"<met> of <judged> targets met"`` (rows reported only are not judged)."""
+    judged = [r for r in results if r.met]
+    return f"{sum(r.met == 'yes' for r in judged)} of {len(judged)} targets met"
+
+
 def markdown(results: list[Result], title: str) -> str:
     """The table as a Markdown section (``### title``, a count of targets met, the table)."""
-    judged = [r for r in results if r.met]
-    met = sum(r.met == "yes" for r in judged)
-    lines = [f"### {title}", "", f"{met} of {len(judged)} targets met.", ""]
+    lines = [f"### {title}", "", f"{targets_met(results)}.", ""]
     lines += ["| section | model | measure | value | target | met |", "|---|---|---|---:|---|---|"]
     for r in results:
         lines.append(f"| {r.section} | {r.model} | {r.measure} | {r.value:.3g} | {r.target} | {r.met} |")
