@@ -24,7 +24,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from msdl.config import dataset_shards  # noqa: E402
+from msdl.config import dataset_image_size, dataset_shards, generator_dataset  # noqa: E402
 from msdl.progress import get_logger  # noqa: E402
 from msdl.synthetic.fields import binary_images, smooth_images  # noqa: E402
 from msdl.training.autoencoder import TrainConfig, train  # noqa: E402
@@ -58,9 +58,7 @@ def main() -> None:
     logger.setLevel("WARNING")
     for name, model in config["models"].items():
         data = smooth if model["architecture"] == "ae_smooth" else binary.astype(np.float32)
-        ds = config["datasets"][model["dataset"]]
-        sized = ds if "image_size" in ds or "patch_size" in ds else config["datasets"][ds["source"]]
-        height, width = sized.get("image_size") or sized["patch_size"]  # each AE at its dataset's image size
+        height, width = dataset_image_size(config, model["dataset"])  # each AE at its dataset's image size
         data = data[:, :height, :width]
         x = (np.resize(data, (args.train_images, *data.shape[1:])) - 0.5) / 0.5
         cfg = TrainConfig(
@@ -71,7 +69,8 @@ def main() -> None:
             train(cfg, x, x[: args.train_images // 4], state, "bench", logger)
             seconds = time.perf_counter() - start
         # UHCSDB patch sets have no seeds: their count is the report's (96,208 / 21,627) or max_train/max_test
-        split = config["datasets"].get(ds.get("source"), ds).get("seeds") or {
+        ds = generator_dataset(config, model["dataset"])
+        split = ds.get("seeds") or {
             "n_train": ds.get("max_train") or 96208,
             "n_test": ds.get("max_test") or 21627,
         }
