@@ -6,7 +6,10 @@ scale's ``results/study/datasets/kmc_additive_128``) with the workflow's own loo
 along the way and the diversity of its reconstructions of 256 test images over that of
 the images themselves (:func:`msdl.evaluation.scoring.set_diversity`; the baseline of the
 ratio, measured in the same run): about 0 means the decoder returns one image whatever
-the input, the failure the kMC grain-boundary AEs show at study scale.
+the input, the failure the kMC grain-boundary AEs showed at study scale on the boundary
+images themselves (the default ``--normalization symmetric_range``); with
+``--normalization boundary_distance``, what config.yaml now sets for them, they learn
+distance maps instead (docs/training.md).
 
     python benchmarks/ae_collapse.py results/study/datasets/kmc_additive_128 ae_kmc_additive
         [--epochs 20] [--grid 64:1e-3,16:1e-3,64:1e-4,64:3e-3]

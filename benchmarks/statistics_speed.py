@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from msdl.evaluation import statistics as st  # noqa: E402
-from msdl.potts.render import boundary_image  # noqa: E402
+from msdl.grain_images import boundary_image  # noqa: E402
 from msdl.synthetic.fields import smooth_images  # noqa: E402
 
 

@@ -8,8 +8,9 @@ import torch
 import yaml
 from helpers import DATA, ROOT, spparks_array
 
+from msdl.grain_images import boundary_image, downsample
 from msdl.potts.jobs import downsample_shard, generate_potts_shard
-from msdl.potts.render import boundary_image, downsample, render, rendered_size
+from msdl.potts.render import render, rendered_size
 from msdl.shards import Shard, load_shard
 
 DATASETS = yaml.safe_load((ROOT / "config.yaml").read_text())["datasets"]
@@ -73,6 +74,7 @@ def test_potts_and_downsample_shards(tmp_path):
     downsample_shard("gg16", down, tmp_path / "s.npy", tmp_path / "d.npy", tmp_path / "d.json")
     small, m = load_shard(tmp_path / "d.npy")
     assert small.shape == (3, 16, 16) and m["source_sha256"] == manifest["sha256"]
+    assert m["source_image_size"] == [64, 64]  # where boundary_distance draws decoded grains
     np.testing.assert_allclose(small[0, 0, 0], images[0, :4, :4].mean(), rtol=1e-6)
 
 

@@ -31,7 +31,7 @@ from msdl.evaluation.statistics import (
     two_point_correlation,
     volume_fraction,
 )
-from msdl.potts.render import boundary_image
+from msdl.grain_images import boundary_image
 from msdl.synthetic import fields as synthetic
 
 ISO3 = np.diag([9.0, 9.0])  # synthetic filter covariance: 3 px correlation width

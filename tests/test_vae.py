@@ -2,6 +2,7 @@
 loop (it learns, resumes to the same bytes), and the AE's outputs left as they were."""
 
 import copy
+import dataclasses
 import json
 import os
 import signal
@@ -120,6 +121,22 @@ def test_training_loss_is_negative_elbo_per_pixel_with_weighted_kl():
     torch.testing.assert_close(loss, expected)
     torch.testing.assert_close(parts["kl"], kl_to_prior(mean, logvar).mean())
     torch.testing.assert_close(parts["mse"], ((recon - x) ** 2).mean())
+
+
+def test_initial_logvar_sets_the_posterior_spread_at_initialization():
+    torch.manual_seed(0)
+    vae = build_autoencoder("vae_uhcsdb", initial_logvar=-6.0)
+    x = torch.rand(4, 1, 48, 64) * 2 - 1
+    _, logvar = vae.posterior(x)
+    channels = vae.head.out_channels // 2
+    assert (vae.head.bias[channels:] == -6.0).all() and (vae.head.bias[:channels] != -6.0).all()
+    assert logvar.mean().item() == pytest.approx(-6.0, abs=1.0)  # bias plus a small weighted encoder output
+    torch.manual_seed(0)
+    default = build_autoencoder("vae_uhcsdb")
+    assert abs(default.posterior(x)[1].mean().item()) < 1.0  # PyTorch's init: std about 1
+    base = TrainConfig("vae_uhcsdb", 2, 8, 1e-3, kl_weight=1.0)
+    norm = {"mode": "symmetric_range", "mean": 0.5, "scale": 0.5}
+    assert fingerprint(base, ["a"], norm) != fingerprint(dataclasses.replace(base, initial_logvar=-6.0), ["a"], norm)
 
 
 def test_prior_samples_have_the_latent_size():

@@ -71,14 +71,18 @@ def rule_counts(output: str) -> dict[str, int]:
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M)}
 
 
-def test_study_scale_is_the_full_dag_with_fewer_seeds():
+def test_study_scale_is_the_full_dag_with_fewer_seeds(tmp_path):
     """profiles/study: every rule of the full-scale DAG (the same code path), fewer jobs
-    where seeds are sharded or trials gridded, results in results/study."""
-    full, study = rule_counts(full_scale_plan(None)), rule_counts(snakemake("-n", "--profile", "profiles/study").stdout)
+    where seeds are sharded or trials gridded, results in results/study. (The plan is
+    made for an empty results folder: a study run in this checkout must not change it.)"""
+    empty = ("--config", f"results={tmp_path / 'study'}")
+    full = rule_counts(full_scale_plan(None))
+    study = rule_counts(snakemake("-n", "--profile", "profiles/study", *empty).stdout)
     assert set(study) == set(full)
     assert study["potts_shard"] == 26 and study["composite_shard"] == 10 and study["search_trial"] == 16
     assert sum(study.values()) < sum(full.values()) / 5
-    assert "results/study/results.csv" in snakemake("-n", "--profile", "profiles/study", "results_table").stdout
+    plan = snakemake("-n", "--forceall", "--profile", "profiles/study", "results_table").stdout
+    assert "results/study/results.csv" in plan
 
 
 def test_lsf_profile_puts_training_on_a_gpu_queue():
@@ -147,6 +151,17 @@ def test_tiny_end_to_end_run(tmp_path):
     assert "Total params: 14,847" in (results / "models/ae_kmc_additive/layers.txt").read_text()
     for model in ("vae_kmc_gg", "vae_kmc_additive"):
         assert [r["epoch"] for r in read_metrics(results / f"models/{model}/metrics.csv")] == [1]
+    # the kMC models learn distance maps: the Otsu threshold and render size are recorded,
+    # and each trained model carries the marker depth its decoder was calibrated to
+    gg_stats = json.loads((results / "datasets/kmc_grain_growth_112/normalization.json").read_text())
+    assert gg_stats["source_image_size"] == [64, 64] and 0 < gg_stats["otsu_threshold"] < 1
+    from msdl.grain_images import DYNAMICS_GRID
+    from msdl.training.autoencoder import load_model
+
+    for model in ("ae_kmc_gg", "vae_kmc_additive"):
+        norm = load_model(results / f"models/{model}/model.pt")[2]
+        assert norm["mode"] == "boundary_distance" and norm["dynamics"] in DYNAMICS_GRID
+        assert f"marker dynamics {norm['dynamics']} px" in (results / f"logs/models/{model}/train.log").read_text()
     for name in ("kmc_grain_growth", "kmc_additive", "kmc_weld"):
         with Image.open(results / f"figures/microstructure_grid_{name}.png") as img:
             assert np.asarray(img.convert("L")).std() > 10

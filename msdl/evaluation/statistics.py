@@ -11,7 +11,7 @@ Conventions
 - A *phase* is a boolean indicator array, True where the pixel belongs to the phase.
 - ``periodic=True`` treats each image as a torus (the synthetic datasets are periodic);
   ``periodic=False`` uses only the pixel pairs/lines inside the image.
-- Grain images in msdl are boundary images drawn by :func:`msdl.potts.render.boundary_image`:
+- Grain images in msdl are boundary images drawn by :func:`msdl.grain_images.boundary_image`:
   grain interiors are 1 (bright) and boundaries are 0 (**dark**), one pixel wide; so the
   default ``boundary_value`` is ``"dark"``. The renderer draws a line only where the pixel to
   the right or below belongs to another grain and never across the image edges, so rendered

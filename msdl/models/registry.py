@@ -31,7 +31,7 @@ def build_autoencoder(architecture: str, **loss) -> Autoencoder:
 
     ``base/knobs`` names (``ae_binary/c16-avg-nobn-relu``) are architecture-search trials
     of a base architecture (msdl/models/trial.py). ``loss`` (``decoder_sigma``,
-    ``kl_weight``) is for the VAEs only.
+    ``kl_weight``, ``initial_logvar``) is for the VAEs only.
     """
     if loss and not architecture.startswith("vae_"):
         raise ValueError(f"architecture {architecture!r} is not variational: it takes no {sorted(loss)}")

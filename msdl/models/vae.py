@@ -25,6 +25,14 @@ decoded image. Per image of P pixels, with q(z|x) = N(mean, diag(exp(logvar))):
 Training minimizes ``(reconstruction + kl_weight * KL) / P`` (nats per pixel, one
 reparameterized sample per image); ``kl_weight`` = 1 is the ELBO, other values the
 beta-VAE. The test metrics use z = mean for the reconstruction term (deterministic).
+
+``initial_logvar`` sets the Gaussian head's log-variance bias at initialization. With
+PyTorch's init the posterior starts with std about 1, and on the UHCSDB patches (768
+latent values whose encoder outputs are small) that noise drowns the signal: the
+decoder learns to ignore z, the KL then pulls every posterior onto the prior, and the
+VAE decodes one image (posterior collapse, KL 7e-5 nats at study scale). Starting at
+``initial_logvar = -6`` (std 0.05) the decoder first learns as an AE would and the KL
+widens the posteriors from there (``docs/training.md``).
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ class VariationalAutoencoder(Autoencoder):
         autoencoder: Autoencoder,
         decoder_sigma: float = DEFAULT_DECODER_SIGMA,
         kl_weight: float = DEFAULT_KL_WEIGHT,
+        initial_logvar: float | None = None,
     ):
         super().__init__(autoencoder.encoder, autoencoder.decoder, autoencoder.image_size)
         if not decoder_sigma > 0:
@@ -62,6 +71,9 @@ class VariationalAutoencoder(Autoencoder):
         self.head = nn.Conv2d(channels, 2 * channels, kernel_size=1)  # -> (mean, logvar)
         self.decoder_sigma = float(decoder_sigma)
         self.kl_weight = float(kl_weight)
+        if initial_logvar is not None:  # the head's log-variance bias: the posterior's spread at the start
+            with torch.no_grad():
+                self.head.bias[channels:] = float(initial_logvar)
 
     def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(mean, logvar)`` of q(z|x), each ``(N, C, h, w)``, for images ``(N, 1, H, W)``."""
@@ -127,7 +139,7 @@ def gaussian_nll(reconstruction: torch.Tensor, x: torch.Tensor, sigma: float) ->
 
 
 def variational(build_ae, **loss) -> VariationalAutoencoder:
-    """The VAE of the AE that ``build_ae()`` returns; ``loss``: decoder_sigma, kl_weight."""
+    """The VAE of the AE that ``build_ae()`` returns; ``loss``: decoder_sigma, kl_weight, initial_logvar."""
     return VariationalAutoencoder(build_ae(), **loss)
 
 

@@ -21,10 +21,11 @@ import torch
 
 from msdl.device import resolve_device
 from msdl.figures import microstructure_grid
+from msdl.grain_images import downsample
 from msdl.potts import grain_growth, melt_pool
 from msdl.potts.lattice import choose_kernel
 from msdl.potts.numba_kernels import set_threads
-from msdl.potts.render import downsample, render, rendered_size
+from msdl.potts.render import render, rendered_size
 from msdl.potts.spparks import SpparksCommand, SpparksError, run_spparks
 from msdl.progress import Progress, format_seconds, get_logger
 from msdl.shards import Shard, load_shard, write_shard
@@ -161,6 +162,7 @@ def downsample_shard(
         source=dataset["source"],
         source_sha256=source["sha256"],
         image_size=list(dataset["image_size"]),
+        source_image_size=list(images.shape[1:]),
         value_range=[0.0, 1.0],
     )
 

@@ -65,10 +65,12 @@ class TrainConfig:
     # VAEs only (None for an AE, and then left out of fingerprints and model files):
     decoder_sigma: float | None = None  # fixed std of the Gaussian decoder, normalized units
     kl_weight: float | None = None  # beta: weight of the KL term (1 = the ELBO)
+    initial_logvar: float | None = None  # posterior log-variance at initialization (None: PyTorch's init)
 
     def loss_settings(self) -> dict:
         """The VAE loss keywords that are set, for :func:`msdl.models.registry.build_autoencoder`."""
-        return {k: getattr(self, k) for k in ("decoder_sigma", "kl_weight") if getattr(self, k) is not None}
+        keys = ("decoder_sigma", "kl_weight", "initial_logvar")
+        return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
 
 
 def fingerprint(cfg: TrainConfig, data_ids: list[str], norm: dict) -> str:

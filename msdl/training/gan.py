@@ -85,7 +85,9 @@ def fixed_noise(n: int, latent_dim: int, seed: int) -> torch.Tensor:
 def mean_pairwise_distance(images: torch.Tensor) -> float:
     """Mean over pairs ``i < j`` of ``||x_i - x_j||_2 / sqrt(pixels)`` for ``(n, ...)``."""
     flat = images.reshape(len(images), -1).double()
-    d = torch.cdist(flat, flat) / flat.shape[1] ** 0.5
+    # direct differences, not the matrix-product form (|a|^2 + |b|^2 - 2ab), which leaves
+    # rounding residue: identical images must be at distance exactly 0
+    d = torch.cdist(flat, flat, compute_mode="donot_use_mm_for_euclid_dist") / flat.shape[1] ** 0.5
     n = len(flat)
     return float(d.sum() / (n * (n - 1)))
 

@@ -28,6 +28,7 @@ import torch.distributed as dist
 from torch import nn
 
 from msdl.device import resolve_device
+from msdl.grain_images import calibrate_dynamics
 from msdl.io import write_text
 from msdl.models.registry import build_autoencoder
 from msdl.models.summary import layer_table as layer_table_text
@@ -38,6 +39,7 @@ from msdl.training import figures
 from msdl.training.autoencoder import TrainConfig, fingerprint, metric_fields, save_model, train
 from msdl.training.common import process_group, write_metrics
 from msdl.training.gan import GanConfig, gan_fingerprint, save_gan, train_gan, write_gan_metrics
+from msdl.training.latent import reconstruct
 
 
 def train_config(model_config: dict, device: str) -> TrainConfig:
@@ -53,6 +55,7 @@ def train_config(model_config: dict, device: str) -> TrainConfig:
         loss=model_config.get("loss", "mse"),
         decoder_sigma=model_config.get("decoder_sigma"),
         kl_weight=model_config.get("kl_weight"),
+        initial_logvar=model_config.get("initial_logvar"),
     )
 
 
@@ -70,6 +73,30 @@ def load_normalized(
     test_images, _ = load_split(test_shards)
     data_ids = [read_manifest(Path(p).with_suffix(".json"))["sha256"] for p in [*train_shards, *test_shards]]
     return normalize(train_images, normalization), normalize(test_images, normalization), data_ids
+
+
+CALIBRATION_IMAGES = 256  # training images whose reconstructions calibrate the grain decoding
+
+
+def calibrate_grain_decoding(
+    model: nn.Module, train_images: np.ndarray, normalization: dict, logger: logging.Logger
+) -> dict:
+    """``boundary_distance``: ``normalization`` with ``dynamics``, the grain markers' depth at
+    which the trained model's reconstructions of the first :data:`CALIBRATION_IMAGES`
+    training images (normalized: distance maps) have as many grains and boundary pixels
+    as those images (:func:`msdl.grain_images.calibrate_dynamics`; no test image is used)."""
+    x = train_images[:CALIBRATION_IMAGES]
+    scale, mean = np.float32(normalization["scale"]), np.float32(normalization["mean"])
+    dynamics, ratios = calibrate_dynamics(
+        reconstruct(model, x) * scale + mean, x * scale + mean, normalization["threshold"], normalization["render_size"]
+    )
+    logger.info(
+        f"grain decoding: marker dynamics {dynamics} px (reconstructions of {len(x)} training images over the "
+        "images, grains and boundary pixels: "
+        + ", ".join(f"{h}: {g:.2f}/{b:.2f}" for h, (g, b) in ratios.items())
+        + ")"
+    )
+    return normalization | {"dynamics": dynamics}
 
 
 def train_model(
@@ -92,6 +119,8 @@ def train_model(
         cfg, train_images, test_images, state_dir, run_id, logger, scale=normalization["scale"]
     )
     if process_group()[0] == 0:  # under torchrun, rank 0 writes
+        if normalization["mode"] == "boundary_distance":
+            normalization = calibrate_grain_decoding(model, train_images, normalization, logger)
         write_metrics(metrics_path, metrics, metric_fields(model))
         save_model(model_path, cfg, model, snapshots, normalization)
         logger.info(f"wrote {model_path} and {metrics_path}; final test MSE {metrics[-1]['test_mse']:.5f}")
