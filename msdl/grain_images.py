@@ -28,8 +28,10 @@ from scipy import ndimage
 
 DISTANCE_CLIP_PX = 8.0  # distance maps saturate here: grain centres carry no boundary information
 MARKER_DYNAMICS_PX = 1.0  # a grain centre stands this far above the pass to the next (h-maxima)
-#: Marker dynamics (pixels) a trained model's decoding is calibrated over (:func:`calibrate_dynamics`).
+#: Marker dynamics (pixels) a trained model's decoding is calibrated over (:func:`calibrate_decoding`).
 DYNAMICS_GRID = (0.05, 0.07, 0.1, 0.14, 0.2, 0.28, 0.4, 0.56, 0.8, 1.1, 1.6, 2.2, 3.0)  # steps of sqrt(2)
+#: Blurs (pixels) of the decoded maps the decoding is calibrated over (:func:`decoded_grains`).
+SMOOTHING_GRID = (0.0, 1.0, 2.0)
 
 
 def boundary_image(spins: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -105,48 +107,71 @@ def grain_count(maps: np.ndarray) -> float:
     return float(np.mean([ndimage.label(m > 0.5, structure=four)[1] for m in maps]))
 
 
-def calibrate_dynamics(
+def decoded_grains(maps: np.ndarray, dynamics: float = MARKER_DYNAMICS_PX, smoothing: float = 0.0) -> list[np.ndarray]:
+    """Grain labels (:func:`grains_of_distance_map`) of each distance map ``(N, H, W)``,
+    after a Gaussian blur of ``smoothing`` pixels (0: none). A decoded map is rough where
+    it should be flat, and the watershed then draws boundaries that wander; a blur of 1-2
+    pixels straightens them where grains are wide, and merges grains where they are thin."""
+    maps = np.asarray(maps, dtype=np.float64)
+    if smoothing:
+        maps = ndimage.gaussian_filter(maps, (0, smoothing, smoothing))
+    return [grains_of_distance_map(m, dynamics) for m in maps]
+
+
+def _drawn(grains: list[np.ndarray], size: tuple[int, int], render_size: tuple[int, int]) -> np.ndarray:
+    """Grain labels drawn by :func:`boundary_image` at ``render_size``, area-averaged to ``size``."""
+    drawn = np.stack([boundary_image(g, render_size) for g in grains])
+    return drawn.astype(np.float32) if render_size == size else downsample(drawn, size)
+
+
+def calibrate_decoding(
     decoded: np.ndarray,
     exact: np.ndarray,
     threshold: float,
     render_size: tuple[int, int] | None = None,
-    grid: tuple[float, ...] = DYNAMICS_GRID,
-) -> tuple[float, dict[float, tuple[float, float]]]:
-    """The marker dynamics (pixels) of ``grid`` at which the boundary images of decoded
-    maps ``(N, H, W)`` (:func:`boundary_images_of_distance_maps`, boundary: ``value <
+    dynamics_grid: tuple[float, ...] = DYNAMICS_GRID,
+    smoothing_grid: tuple[float, ...] = SMOOTHING_GRID,
+) -> tuple[dict[str, float], dict[tuple[float, float], tuple[float, float]]]:
+    """The ``{"smoothing", "dynamics"}`` (pixels; :func:`decoded_grains`) of the grids at
+    which the boundary images of decoded maps ``(N, H, W)`` (boundary: ``value <
     threshold``) have about as many grains per image and boundary pixels as the images
-    whose exact maps ``(N, H, W)`` (:func:`distance_maps`) they decode: the value
-    with the least ``|log(grains ratio)| + |log(boundary pixels ratio)|``; and both ratios at
-    each value. A decoder blurs: a small grain's centre stands less far above its
-    neighbours' in its output than in the exact map, so how deep a valley must be to part
-    two grains depends on the model, not only the data (kMC/additive's 1-2 pixel wide
-    grains want about 0.1 pixel, grain growth's about 1). Both ratios, because decoded
-    boundaries wander: the grain count alone would draw too many boundary pixels."""
+    whose exact maps ``(N, H, W)`` (:func:`distance_maps`) they decode: the pair with the
+    least ``|log(grains ratio)| + |log(boundary pixels ratio)|``; and both ratios for every
+    pair. A decoder blurs: a small grain's centre stands less far above its neighbours'
+    in its output than in the exact map, so how deep a valley must be to part two grains,
+    and whether a blur helps, depend on the model, not only on the data (kMC/additive's
+    1-2 pixel wide grains want no blur and about 0.1 pixel, grain growth's a blur).
+    Both ratios, because the grain count alone would allow boundaries that wander."""
+    exact = np.asarray(exact)
+    size = tuple(exact.shape[1:])
+    render_size = tuple(render_size) if render_size is not None else size
     grains = max(grain_count(exact), 1.0)
-    boundary = max(float((np.asarray(exact) < 0.5).mean()), 1e-12)  # 0 exactly on the boundary
+    boundary = max(float((exact < 0.5).mean()), 1e-12)  # 0 exactly on the boundary
     ratios = {}
-    for h in grid:
-        count = float(np.mean([grains_of_distance_map(m, h).max() for m in decoded]))
-        drawn = boundary_images_of_distance_maps(decoded, render_size, h)
-        ratios[h] = (count / grains, max(float((drawn < threshold).mean()), 1e-12) / boundary)
-    best = min(grid, key=lambda h: abs(np.log(ratios[h][0])) + abs(np.log(ratios[h][1])))
-    return best, ratios
+    for smoothing in smoothing_grid:
+        for h in dynamics_grid:
+            labels = decoded_grains(decoded, h, smoothing)
+            count = float(np.mean([g.max() for g in labels]))
+            pixels = float((_drawn(labels, size, render_size) < threshold).mean())
+            ratios[(smoothing, h)] = (count / grains, max(pixels, 1e-12) / boundary)
+    best = min(ratios, key=lambda k: abs(np.log(ratios[k][0])) + abs(np.log(ratios[k][1])))
+    return {"smoothing": best[0], "dynamics": best[1]}, ratios
 
 
 def boundary_images_of_distance_maps(
-    maps: np.ndarray, render_size: tuple[int, int] | None = None, dynamics: float = MARKER_DYNAMICS_PX
+    maps: np.ndarray,
+    render_size: tuple[int, int] | None = None,
+    dynamics: float = MARKER_DYNAMICS_PX,
+    smoothing: float = 0.0,
 ) -> np.ndarray:
     """``(N, H, W)`` float32 boundary images in [0, 1] of distance maps ``(N, H, W)``: each
-    map's grains (:func:`grains_of_distance_map` with marker ``dynamics``) drawn by
+    map's grains (:func:`decoded_grains` with ``dynamics`` and ``smoothing``) drawn by
     :func:`boundary_image` at ``render_size`` (the size the dataset's images were rendered
     at before they were area-averaged to ``(H, W)``; None: at ``(H, W)``) and area-averaged
     to ``(H, W)``."""
     maps = np.asarray(maps)
     size = tuple(maps.shape[1:])
-    render_size = tuple(render_size) if render_size is not None else size
     if len(maps) == 0:
         return np.zeros(maps.shape, dtype=np.float32)
-    drawn = np.stack([boundary_image(grains_of_distance_map(m, dynamics), render_size) for m in maps])
-    if render_size == size:
-        return drawn.astype(np.float32)
-    return downsample(drawn, size)
+    render_size = tuple(render_size) if render_size is not None else size
+    return _drawn(decoded_grains(maps, dynamics, smoothing), size, render_size)

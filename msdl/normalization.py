@@ -19,8 +19,8 @@ Training maps images to ``(x - mean) / scale``. Two modes choose ``scale``:
   and mapped to [-1, 1]; :func:`denormalize` turns decoded maps back into boundary images
   with closed grains, drawn as the dataset drew its own (at ``source_image_size``, then
   area-averaged). Why: see :mod:`msdl.grain_images`. MSE is then in pixels^2 of distance.
-  A trained model's map adds ``dynamics``, the grain markers' depth calibrated to its
-  decoder (:func:`msdl.training.jobs.calibrate_grain_decoding`).
+  A trained model's map adds ``dynamics`` and ``smoothing``, the grain markers' depth and
+  the blur calibrated to its decoder (:func:`msdl.training.jobs.calibrate_grain_decoding`).
 """
 
 from __future__ import annotations
@@ -129,5 +129,6 @@ def denormalize(images: np.ndarray, norm: dict) -> np.ndarray:
     ``boundary_distance`` the boundary images of the decoded distance maps."""
     values = images * np.float32(norm["scale"]) + np.float32(norm["mean"])
     if norm["mode"] == "boundary_distance":
-        return boundary_images_of_distance_maps(values, norm["render_size"], norm.get("dynamics", MARKER_DYNAMICS_PX))
+        dynamics, smoothing = norm.get("dynamics", MARKER_DYNAMICS_PX), norm.get("smoothing", 0.0)
+        return boundary_images_of_distance_maps(values, norm["render_size"], dynamics, smoothing)
     return values

@@ -9,7 +9,7 @@ from msdl.grain_images import (
     DYNAMICS_GRID,
     boundary_image,
     boundary_images_of_distance_maps,
-    calibrate_dynamics,
+    calibrate_decoding,
     distance_maps,
     downsample,
     grain_count,
@@ -109,19 +109,34 @@ def test_boundary_distance_needs_the_otsu_threshold():
         transform({"mean": 0.9, "std": 0.2, "max_abs_deviation": 0.9}, "boundary_distance")
 
 
-def test_calibrated_dynamics_gives_a_blurry_decoder_the_images_grains_and_boundaries():
+def test_calibrated_decoding_gives_a_blurry_decoder_the_images_grains_and_boundaries():
     """Blurred exact maps (a decoder's output, roughly) of 30-grain images: fewer grains
-    and boundary pixels the deeper a valley must be; the chosen depth gives about the
-    images' grain count and boundary pixels, and a blurrier 'decoder' a shallower depth."""
+    and boundary pixels the deeper a valley must be; the chosen blur and depth give about
+    the images' grain count and boundary pixels, and a blurrier 'decoder' a shallower depth."""
     images = np.stack([boundary_image(_voronoi(30, 48, s), (96, 96)) for s in range(4)])
     exact = distance_maps(images, 0.5)
+    assert grain_count(exact) > 25
     chosen = {}
     for sigma in (1.5, 3.0):
         blurred = ndimage.gaussian_filter(exact, (0, sigma, sigma))
-        h, ratios = calibrate_dynamics(blurred, exact, 0.5)
-        grains = [ratios[g][0] for g in DYNAMICS_GRID]
+        best, ratios = calibrate_decoding(blurred, exact, 0.5, smoothing_grid=(0.0,))
+        grains = [ratios[(0.0, h)][0] for h in DYNAMICS_GRID]
         assert grains == sorted(grains, reverse=True)  # deeper valleys: fewer grains
-        assert ratios[h][0] == pytest.approx(1, abs=0.3) and ratios[h][1] == pytest.approx(1, abs=0.3)
-        assert grain_count(exact) > 25
-        chosen[sigma] = h
+        g, b = ratios[(best["smoothing"], best["dynamics"])]
+        assert g == pytest.approx(1, abs=0.3) and b == pytest.approx(1, abs=0.3)
+        chosen[sigma] = best["dynamics"]
     assert chosen[3.0] < chosen[1.5]
+
+
+def test_calibration_blurs_a_rough_decoder_and_the_images_follow_it():
+    """Exact maps plus pixel noise (a rough decoder): without a blur the noise makes
+    spurious maxima and wandering lines; the calibration chooses a blur, and decoding with
+    the chosen values gives images with about the real boundary pixels."""
+    images = np.stack([boundary_image(_voronoi(12, 48, s), (96, 96)) for s in range(4)])
+    exact = distance_maps(images, 0.5)
+    rough = exact + np.random.default_rng(0).normal(0, 0.6, exact.shape)
+    best, ratios = calibrate_decoding(rough, exact, 0.5, dynamics_grid=(0.2, 0.5))
+    assert best["smoothing"] > 0
+    assert min(ratios[(0.0, h)][1] for h in (0.2, 0.5)) > 1.3  # unblurred: too many boundary pixels
+    back = boundary_images_of_distance_maps(rough, None, best["dynamics"], best["smoothing"])
+    assert (back < 0.5).mean() == pytest.approx((images < 0.5).mean(), rel=0.3)

@@ -155,13 +155,15 @@ def test_tiny_end_to_end_run(tmp_path):
     # and each trained model carries the marker depth its decoder was calibrated to
     gg_stats = json.loads((results / "datasets/kmc_grain_growth_112/normalization.json").read_text())
     assert gg_stats["source_image_size"] == [64, 64] and 0 < gg_stats["otsu_threshold"] < 1
-    from msdl.grain_images import DYNAMICS_GRID
+    from msdl.grain_images import DYNAMICS_GRID, SMOOTHING_GRID
     from msdl.training.autoencoder import load_model
 
     for model in ("ae_kmc_gg", "vae_kmc_additive"):
         norm = load_model(results / f"models/{model}/model.pt")[2]
         assert norm["mode"] == "boundary_distance" and norm["dynamics"] in DYNAMICS_GRID
-        assert f"marker dynamics {norm['dynamics']} px" in (results / f"logs/models/{model}/train.log").read_text()
+        assert norm["smoothing"] in SMOOTHING_GRID
+        log = (results / f"logs/models/{model}/train.log").read_text()
+        assert f"smoothing {norm['smoothing']} px, marker dynamics {norm['dynamics']} px" in log
     for name in ("kmc_grain_growth", "kmc_additive", "kmc_weld"):
         with Image.open(results / f"figures/microstructure_grid_{name}.png") as img:
             assert np.asarray(img.convert("L")).std() > 10

@@ -28,7 +28,7 @@ import torch.distributed as dist
 from torch import nn
 
 from msdl.device import resolve_device
-from msdl.grain_images import calibrate_dynamics
+from msdl.grain_images import calibrate_decoding
 from msdl.io import write_text
 from msdl.models.registry import build_autoencoder
 from msdl.models.summary import layer_table as layer_table_text
@@ -81,22 +81,23 @@ CALIBRATION_IMAGES = 256  # training images whose reconstructions calibrate the 
 def calibrate_grain_decoding(
     model: nn.Module, train_images: np.ndarray, normalization: dict, logger: logging.Logger
 ) -> dict:
-    """``boundary_distance``: ``normalization`` with ``dynamics``, the grain markers' depth at
-    which the trained model's reconstructions of the first :data:`CALIBRATION_IMAGES`
-    training images (normalized: distance maps) have as many grains and boundary pixels
-    as those images (:func:`msdl.grain_images.calibrate_dynamics`; no test image is used)."""
+    """``boundary_distance``: ``normalization`` with ``smoothing`` and ``dynamics``, the blur
+    and grain markers' depth at which the trained model's reconstructions of the first
+    :data:`CALIBRATION_IMAGES` training images (normalized: distance maps) have as many
+    grains and boundary pixels as those images (:func:`msdl.grain_images.calibrate_decoding`;
+    no test image is used)."""
     x = train_images[:CALIBRATION_IMAGES]
     scale, mean = np.float32(normalization["scale"]), np.float32(normalization["mean"])
-    dynamics, ratios = calibrate_dynamics(
+    best, ratios = calibrate_decoding(
         reconstruct(model, x) * scale + mean, x * scale + mean, normalization["threshold"], normalization["render_size"]
     )
     logger.info(
-        f"grain decoding: marker dynamics {dynamics} px (reconstructions of {len(x)} training images over the "
-        "images, grains and boundary pixels: "
-        + ", ".join(f"{h}: {g:.2f}/{b:.2f}" for h, (g, b) in ratios.items())
+        f"grain decoding: smoothing {best['smoothing']} px, marker dynamics {best['dynamics']} px (reconstructions "
+        f"of {len(x)} training images over the images, grains/boundary pixels, by (smoothing, dynamics): "
+        + ", ".join(f"{k}: {g:.2f}/{b:.2f}" for k, (g, b) in ratios.items())
         + ")"
     )
-    return normalization | {"dynamics": dynamics}
+    return normalization | best
 
 
 def train_model(
