@@ -47,6 +47,13 @@ class Shard:
     first_seed: int
     stop_seed: int
 
+    def __post_init__(self) -> None:
+        if self.stop_seed <= self.first_seed:
+            raise ValueError(
+                f"{self.split} shard {self.index}: seeds {self.first_seed}..{self.stop_seed} "
+                "hold no seed (stop must be above first)"
+            )
+
     @classmethod
     def from_manifest(cls, manifest: dict) -> "Shard":
         """The shard a manifest describes (a derived shard mirrors its source's)."""

@@ -11,7 +11,7 @@ from msdl.localization.composites import N_NAMES, composite, name_of, periodic_g
 from msdl.localization.data import generate_composite_shard, import_mks_shard
 from msdl.localization.elastic import ElasticSetup, solve
 from msdl.localization.metrics import ScoreAccumulator, mase_sve, pearson_r2
-from msdl.localization.mks import MksFitter
+from msdl.localization.mks import MksFitter, MksModel
 from msdl.localization.stats import StatisticsAccumulator, spline_filter
 from msdl.pipeline import ConfigError, validate_config
 from msdl.shards import Shard, load_shard
@@ -153,6 +153,16 @@ def test_mks_recovers_a_linear_kernel_exactly():
     model = fitter.fit()
     test = (rng.random((6, 6, 6)) < 0.4).astype(np.uint8)
     np.testing.assert_allclose(model.predict(test), response(test), atol=1e-9)
+
+
+def test_mks_model_is_saved_atomically_and_loads_back(tmp_path):
+    model = MksModel(np.arange(8.0).reshape(2, 2, 2).astype(np.complex128), 0.25, -1.5)
+    path = tmp_path / "mks.npz"
+    model.save(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["mks.npz"]  # no temporary file left
+    back = MksModel.load(path)
+    np.testing.assert_array_equal(back.coeff, model.coeff)
+    assert (back.intercept, back.slope) == (0.25, -1.5)
 
 
 def test_metrics_match_their_definitions():

@@ -31,6 +31,12 @@ def test_short_last_shard_and_offset_first_seed():
     ]
 
 
+@pytest.mark.parametrize("stop", [7, 5])
+def test_a_shard_without_seeds_is_refused(stop):
+    with pytest.raises(ValueError, match="test shard 3: seeds 7..%d hold no seed" % stop):
+        Shard("test", 3, 7, stop)
+
+
 def _write(tmp_path, n=4, first=10, split="train", index=0):
     array = np.arange(n * 6, dtype=np.float32).reshape(n, 2, 3) + first
     npy = tmp_path / split / f"shard-{index:04d}.npy"

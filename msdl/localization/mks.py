@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from msdl.io import atomic_path
+
 
 @dataclass
 class MksModel:
@@ -37,7 +39,8 @@ class MksModel:
         return np.fft.irfftn(r_hat, s=m.shape, axes=(0, 1, 2))
 
     def save(self, path) -> None:
-        with open(path, "wb") as fh:
+        """Write the model as ``.npz`` atomically (a killed job leaves no half-written file)."""
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             np.savez(fh, coeff=self.coeff, intercept=self.intercept, slope=self.slope)
 
     @classmethod
