@@ -32,6 +32,7 @@ MARKER_DYNAMICS_PX = 1.0  # a grain centre stands this far above the pass to the
 DYNAMICS_GRID = (0.05, 0.07, 0.1, 0.14, 0.2, 0.28, 0.4, 0.56, 0.8, 1.1, 1.6, 2.2, 3.0)  # steps of sqrt(2)
 #: Blurs (pixels) of the decoded maps the decoding is calibrated over (:func:`decoded_grains`).
 SMOOTHING_GRID = (0.0, 1.0, 2.0)
+_FOUR = ndimage.generate_binary_structure(2, 1)  # 4-connectivity, as the evaluation's grains
 
 
 def boundary_image(spins: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -84,9 +85,8 @@ def grains_of_distance_map(distance: np.ndarray, dynamics: float = MARKER_DYNAMI
     from skimage.morphology import h_maxima  # a dependency; imported where used
     from skimage.segmentation import watershed
 
-    four = ndimage.generate_binary_structure(2, 1)
     distance = np.asarray(distance, dtype=np.float64)
-    regions, n_regions = ndimage.label(distance > 0.5, structure=four)
+    regions, n_regions = _regions(distance)
     peaks = h_maxima(distance, dynamics).astype(bool)
     has_peak = np.zeros(n_regions + 1, dtype=bool)
     has_peak[regions[peaks]] = True
@@ -97,14 +97,19 @@ def grains_of_distance_map(distance: np.ndarray, dynamics: float = MARKER_DYNAMI
     markers = markers.reshape(distance.shape)  # 0 = no seed (key -1 sorts first)
     if markers.max() == 0:
         return np.ones(distance.shape, dtype=np.int64)
-    return watershed(-distance, markers, connectivity=four).astype(np.int64)
+    return watershed(-distance, markers, connectivity=_FOUR).astype(np.int64)
+
+
+def _regions(distance: np.ndarray) -> tuple[np.ndarray, int]:
+    """Labels and count of the 4-connected regions of a distance map above half a pixel
+    (of an exact map: the grain interiors of its image)."""
+    return ndimage.label(distance > 0.5, structure=_FOUR)
 
 
 def grain_count(maps: np.ndarray) -> float:
     """Mean number of grains per exact distance map ``(N, H, W)`` (:func:`distance_maps`):
-    its 4-connected regions above half a pixel, the grains of the image it was made from."""
-    four = ndimage.generate_binary_structure(2, 1)
-    return float(np.mean([ndimage.label(m > 0.5, structure=four)[1] for m in maps]))
+    its regions above half a pixel, the grains of the image it was made from."""
+    return float(np.mean([_regions(m)[1] for m in maps]))
 
 
 def decoded_grains(maps: np.ndarray, dynamics: float = MARKER_DYNAMICS_PX, smoothing: float = 0.0) -> list[np.ndarray]:
@@ -118,8 +123,10 @@ def decoded_grains(maps: np.ndarray, dynamics: float = MARKER_DYNAMICS_PX, smoot
     return [grains_of_distance_map(m, dynamics) for m in maps]
 
 
-def _drawn(grains: list[np.ndarray], size: tuple[int, int], render_size: tuple[int, int]) -> np.ndarray:
-    """Grain labels drawn by :func:`boundary_image` at ``render_size``, area-averaged to ``size``."""
+def _drawn(grains: list[np.ndarray], size: tuple[int, int], render_size: tuple[int, int] | None) -> np.ndarray:
+    """Grain labels drawn by :func:`boundary_image` at ``render_size`` (None: ``size``),
+    area-averaged to ``size``."""
+    render_size = tuple(render_size) if render_size is not None else size
     drawn = np.stack([boundary_image(g, render_size) for g in grains])
     return drawn.astype(np.float32) if render_size == size else downsample(drawn, size)
 
@@ -144,7 +151,6 @@ def calibrate_decoding(
     Both ratios, because the grain count alone would allow boundaries that wander."""
     exact = np.asarray(exact)
     size = tuple(exact.shape[1:])
-    render_size = tuple(render_size) if render_size is not None else size
     grains = max(grain_count(exact), 1.0)
     boundary = max(float((exact < 0.5).mean()), 1e-12)  # 0 exactly on the boundary
     ratios = {}
@@ -173,5 +179,4 @@ def boundary_images_of_distance_maps(
     size = tuple(maps.shape[1:])
     if len(maps) == 0:
         return np.zeros(maps.shape, dtype=np.float32)
-    render_size = tuple(render_size) if render_size is not None else size
     return _drawn(decoded_grains(maps, dynamics, smoothing), size, render_size)

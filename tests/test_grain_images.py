@@ -140,3 +140,28 @@ def test_calibration_blurs_a_rough_decoder_and_the_images_follow_it():
     assert min(ratios[(0.0, h)][1] for h in (0.2, 0.5)) > 1.3  # unblurred: too many boundary pixels
     back = boundary_images_of_distance_maps(rough, None, best["dynamics"], best["smoothing"])
     assert (back < 0.5).mean() == pytest.approx((images < 0.5).mean(), rel=0.3)
+
+
+@pytest.mark.parametrize("decoded", [True, False])
+def test_only_models_whose_outputs_are_drawn_get_a_calibrated_decoding(tmp_path, decoded):
+    """train_model calibrates a boundary_distance model's grain decoding for the workflow's
+    models (decoded) and skips it for search trials, which are judged by MSE alone."""
+    import logging
+
+    import torch
+
+    from msdl.training.autoencoder import load_model
+    from msdl.training.jobs import train_model
+
+    torch.set_num_threads(1)
+    images = np.stack([boundary_image(_voronoi(16, 56, s), (112, 112)) for s in range(6)]).astype(np.float32)
+    norm = transform(sample_statistics(_shard(tmp_path, images)), "boundary_distance")
+    x = normalize(images, norm)
+    config = {"architecture": "ae_kmc_gg", "epochs": 1, "batch_size": 4, "learning_rate": 1e-3, "seed": 0,
+              "normalization": "boundary_distance", "figure_epochs": [1]}  # fmt: skip
+    logger = logging.getLogger("test_decoding")
+    train_model(config, "cpu", x[:4], x[4:], ["a"], norm, tmp_path / "state", tmp_path / "model.pt",
+                tmp_path / "metrics.csv", logger, decoded=decoded)  # fmt: skip
+    saved = load_model(tmp_path / "model.pt")[2]
+    assert ("dynamics" in saved and "smoothing" in saved) is decoded
+    assert saved["threshold"] == norm["threshold"]

@@ -80,6 +80,7 @@ def run_trial(
         model_path,
         metrics_path,
         get_logger("train", log),
+        decoded=False,  # a trial's score is its test MSE: its outputs are never drawn
     )
     params = sum(p.numel() for p in model.parameters())
     record = trial_record(search_name, search, trial, params, initial, metrics, len(train_images), len(test_images))

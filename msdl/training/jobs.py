@@ -111,16 +111,20 @@ def train_model(
     model_path: str | Path,
     metrics_path: str | Path,
     logger: logging.Logger,
+    decoded: bool = True,
 ) -> tuple[nn.Module, list[dict]]:
     """Train one model on normalized images (from :func:`load_normalized`) and write
-    ``model_path`` and ``metrics_path`` (rank 0). Returns the trained model and the metric rows."""
+    ``model_path`` and ``metrics_path`` (rank 0). Returns the trained model and the metric rows.
+    ``decoded``: its outputs will be turned into images (figures, scores), so a
+    ``boundary_distance`` model gets its grain decoding calibrated (:func:`calibrate_grain_decoding`);
+    False for architecture-search trials, which are judged by their MSE alone."""
     cfg = train_config(model_config, device)
     run_id = fingerprint(cfg, data_ids, normalization)
     model, metrics, snapshots = train(
         cfg, train_images, test_images, state_dir, run_id, logger, scale=normalization["scale"]
     )
     if process_group()[0] == 0:  # under torchrun, rank 0 writes
-        if normalization["mode"] == "boundary_distance":
+        if decoded and normalization["mode"] == "boundary_distance":
             normalization = calibrate_grain_decoding(model, train_images, normalization, logger)
         write_metrics(metrics_path, metrics, metric_fields(model))
         save_model(model_path, cfg, model, snapshots, normalization)
