@@ -71,7 +71,7 @@ rule mks_import_shard:
     wildcard_constraints:
         composite=_names_regex(IMPORTED_COMPOSITES),
     conda:
-        "../../envs/simulate.yaml"
+        "../../envs/torch.yaml"
     threads: resources_of("generate")["threads"]
     resources:
         mem_mb=resources_of("generate")["mem_mb"],
