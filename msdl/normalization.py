@@ -124,11 +124,15 @@ def normalize(images: np.ndarray, norm: dict) -> np.ndarray:
     return (images.astype(np.float32) - np.float32(norm["mean"])) / np.float32(norm["scale"])
 
 
-def denormalize(images: np.ndarray, norm: dict) -> np.ndarray:
+def denormalize(images: np.ndarray, norm: dict, samples: bool = False) -> np.ndarray:
     """Model outputs ``(N, H, W)`` -> images: the inverse affine map, then for
-    ``boundary_distance`` the boundary images of the decoded distance maps."""
+    ``boundary_distance`` the boundary images of the decoded distance maps, with the
+    decoding calibrated for reconstructions, or for decoder ``samples`` (generated from
+    latents, not encoded images) where the model has one."""
     values = images * np.float32(norm["scale"]) + np.float32(norm["mean"])
     if norm["mode"] == "boundary_distance":
-        dynamics, smoothing = norm.get("dynamics", MARKER_DYNAMICS_PX), norm.get("smoothing", 0.0)
+        prefix = "sample_" if samples and "sample_dynamics" in norm else ""
+        dynamics = norm.get(f"{prefix}dynamics", MARKER_DYNAMICS_PX)
+        smoothing = norm.get(f"{prefix}smoothing", 0.0)
         return boundary_images_of_distance_maps(values, norm["render_size"], dynamics, smoothing)
     return values

@@ -48,10 +48,13 @@ def _images(n=48):
     ).astype(np.float32)
 
 
-def test_training_checkpoints_and_resumes_to_the_same_weights(tmp_path):
+@pytest.mark.parametrize("augment", ["none", "flip,translation,cutout"])
+def test_training_checkpoints_and_resumes_to_the_same_weights(tmp_path, augment):
     torch.set_num_threads(1)
     images = _images()
-    cfg = GanConfig(epochs=2, batch_size=16, figure_epochs=[1, 2], samples=4, diversity_samples=16, device="cpu")
+    cfg = GanConfig(
+        epochs=2, batch_size=16, figure_epochs=[1, 2], samples=4, diversity_samples=16, device="cpu", augment=augment
+    )
     run_id = gan_fingerprint(cfg, ["data"])
     log = get_logger("gan-test")
     g_full, d_full, metrics, samples = train_gan(cfg, images, tmp_path / "full", run_id, log)
@@ -72,3 +75,5 @@ def test_training_checkpoints_and_resumes_to_the_same_weights(tmp_path):
     # another run id starts afresh instead of resuming
     other = gan_fingerprint(GanConfig(**{**cfg.__dict__, "learning_rate": 1e-4}), ["data"])
     assert other != run_id
+    if augment != "none":  # the augmentation is part of what a checkpoint must match
+        assert gan_fingerprint(GanConfig(**{**cfg.__dict__, "augment": "none"}), ["data"]) != run_id

@@ -102,6 +102,16 @@ def test_boundary_distance_normalization_round_trip(tmp_path):
     back = denormalize(x, norm)
     t = stats["otsu_threshold"]
     assert back.shape == images.shape and _within_one_pixel(back < t, images < t) > 0.95
+    # samples are decoded with their own calibrated settings where the model has them
+    assert np.array_equal(denormalize(x, norm, samples=True), back)  # none: the reconstructions'
+    rough = x + np.random.default_rng(0).normal(0, 0.1, x.shape).astype(np.float32)
+    calibrated = norm | {"dynamics": 0.05, "smoothing": 0.0, "sample_dynamics": 3.0, "sample_smoothing": 2.0}
+    values = rough * norm["scale"] + norm["mean"]
+    decoded = {}
+    for samples, (h, blur) in ((False, (0.05, 0.0)), (True, (3.0, 2.0))):
+        decoded[samples] = denormalize(rough, calibrated, samples=samples)
+        assert np.array_equal(decoded[samples], boundary_images_of_distance_maps(values, norm["render_size"], h, blur))
+    assert (decoded[False] < t).mean() > (decoded[True] < t).mean()  # shallow markers: more grains, more lines
 
 
 def test_boundary_distance_needs_the_otsu_threshold():
@@ -164,4 +174,5 @@ def test_only_models_whose_outputs_are_drawn_get_a_calibrated_decoding(tmp_path,
                 tmp_path / "metrics.csv", logger, decoded=decoded)  # fmt: skip
     saved = load_model(tmp_path / "model.pt")[2]
     assert ("dynamics" in saved and "smoothing" in saved) is decoded
+    assert ("sample_dynamics" in saved and "sample_smoothing" in saved) is decoded
     assert saved["threshold"] == norm["threshold"]

@@ -163,7 +163,12 @@ def test_tiny_end_to_end_run(tmp_path):
         assert norm["mode"] == "boundary_distance" and norm["dynamics"] in DYNAMICS_GRID
         assert norm["smoothing"] in SMOOTHING_GRID
         log = (results / f"logs/models/{model}/train.log").read_text()
-        assert f"smoothing {norm['smoothing']} px, marker dynamics {norm['dynamics']} px" in log
+        assert f"of reconstructions: smoothing {norm['smoothing']} px, marker dynamics {norm['dynamics']} px" in log
+        assert norm["sample_dynamics"] in DYNAMICS_GRID and norm["sample_smoothing"] in SMOOTHING_GRID
+        assert (
+            f"of decoder samples: smoothing {norm['sample_smoothing']} px, "
+            f"marker dynamics {norm['sample_dynamics']} px" in log
+        )
     for name in ("kmc_grain_growth", "kmc_additive", "kmc_weld"):
         with Image.open(results / f"figures/microstructure_grid_{name}.png") as img:
             assert np.asarray(img.convert("L")).std() > 10

@@ -77,7 +77,7 @@ def score_autoencoder(
         model, _, _ = load_model(model_path, epoch)
         sets[(epoch, "reconstructions")] = denormalize(reconstruct(model, normalize(reference, norm)), norm)
         samples = decode(model, sample_decoder_latents(model, fit, evaluation["images"], evaluation["seed"]))
-        sets[(epoch, "decoder_samples")] = denormalize(samples, norm)
+        sets[(epoch, "decoder_samples")] = denormalize(samples, norm, samples=True)
         logger.info(f"{name} epoch {epoch}: scored")
     rows = score_rows(judge, sets)
     write_scores(out_csv, rows, judge.fields)
@@ -143,7 +143,9 @@ def latent_space(
     }
     if getattr(model, "variational", False):
         schemes["prior"] = sample_prior(model, n, seed)
-    rows = score_rows(judge, {("", scheme): denormalize(decode(model, z), norm) for scheme, z in schemes.items()})
+    rows = score_rows(
+        judge, {("", scheme): denormalize(decode(model, z), norm, samples=True) for scheme, z in schemes.items()}
+    )
     write_scores(out_csv, rows, judge.fields)
     for row in rows:
         logger.info(f"{name} {row['set']}: total {row['total']:.4g} (n={row['n']})")
@@ -156,6 +158,7 @@ def latent_space(
         a, b = 2 * p, 2 * p + 1
         for kind in ("linear", "spherical"):
             z = interpolate(ends[a], ends[b], steps, kind, center)
+            # both ends are encoded test images: decoded as reconstructions are
             decoded = np.clip(denormalize(decode(model, z), norm), 0.0, 1.0)
             panels[f"pair {p + 1}, {kind}"] = np.concatenate([reference[a : a + 1], decoded, reference[b : b + 1]])
     figures.microstructure_rows(

@@ -53,7 +53,7 @@ def autoencoder_figures(
         errors[epoch] = float(np.mean((recon - shown_norm) ** 2))
         recons[epoch] = np.clip(denormalize(recon, norm), 0.0, 1.0)
         latents = sample_decoder_latents(model, fit_images, settings["latent_samples"], seed=settings["seed"])
-        samples[epoch] = np.clip(denormalize(decode(model, latents), norm), 0.0, 1.0)
+        samples[epoch] = np.clip(denormalize(decode(model, latents), norm, samples=True), 0.0, 1.0)
 
     seeds = f"test seeds {test_seeds[0]}..{test_seeds[len(shown) - 1]}"
     figures.reconstructions_by_epoch(

@@ -29,6 +29,7 @@ from torch import nn
 from msdl.device import resolve_device
 from msdl.models.dcgan import build_dcgan
 from msdl.progress import Progress, format_seconds
+from msdl.training.augment import diff_augment, parse_policy
 from msdl.training.common import (
     ModelFileError,
     checked_blob,
@@ -67,12 +68,15 @@ class GanConfig:
     figure_epochs: list[int] = field(default_factory=list)
     samples: int = 64
     diversity_samples: int = 256
+    augment: str = "none"
     log_every_s: float = 60.0
 
 
 def gan_fingerprint(cfg: GanConfig, data_ids: list[str]) -> str:
     """Hash of what makes two runs' epochs comparable (not the epoch count)."""
     key = {k: v for k, v in asdict(cfg).items() if k not in ("epochs", "device", "figure_epochs", "log_every_s")}
+    if key["augment"] == "none":
+        del key["augment"]  # runs from before the option keep their fingerprint (and resume)
     key["data"] = sorted(data_ids)
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
@@ -119,6 +123,7 @@ def train_gan(
     opt_g = torch.optim.Adam(generator.parameters(), lr=cfg.learning_rate, betas=(cfg.beta1, 0.999))
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=cfg.learning_rate, betas=(cfg.beta1, 0.999))
     bce = nn.BCEWithLogitsLoss()
+    policy = parse_policy(cfg.augment)  # () passes images to the discriminator as they are
     x_train = (torch.from_numpy(np.ascontiguousarray(train_images, dtype=np.float32)).unsqueeze(1) * 2 - 1).to(device)
     grid_noise = fixed_noise(cfg.samples, cfg.latent_dim, cfg.seed + 1)
     diversity_noise = fixed_noise(cfg.diversity_samples, cfg.latent_dim, cfg.seed + 2)
@@ -146,7 +151,8 @@ def train_gan(
         logger.info(f"{checkpoint_path} belongs to another run (data or hyper-parameters changed): starting afresh")
     logger.info(
         f"training DCGAN on {device}: {len(x_train)} patches, epochs {start_epoch}..{cfg.epochs}, batch {cfg.batch_size}, "
-        f"Adam lr {cfg.learning_rate} beta1 {cfg.beta1}; real-patch diversity {diversity_real:.4f}"
+        f"Adam lr {cfg.learning_rate} beta1 {cfg.beta1}, discriminator augmentation {cfg.augment}; "
+        f"real-patch diversity {diversity_real:.4f}"
     )
     run_start = time.perf_counter()
     for epoch in range(start_epoch, cfg.epochs + 1):
@@ -155,6 +161,7 @@ def train_gan(
         discriminator.train()
         permutation = epoch_permutation(len(x_train), cfg.seed, epoch).to(device)
         noise_rng = torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch + 500_000)
+        augment_rng = torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch + 700_000)
         sums = torch.zeros(4, dtype=torch.float64, device=device)  # d_loss, g_loss, D(x), D(G(z))
         progress = Progress(logger, len(x_train), "patches", cfg.log_every_s, what=f"epoch {epoch}: ")
         for start in range(0, len(x_train), cfg.batch_size):
@@ -163,12 +170,13 @@ def train_gan(
             z = torch.randn(n, cfg.latent_dim, 1, 1, generator=noise_rng).to(device)
             ones, zeros = torch.ones(n, device=device), torch.zeros(n, device=device)
             fake = generator(z)
-            logits_real, logits_fake = discriminator(real), discriminator(fake.detach())
+            logits_real = discriminator(diff_augment(real, policy, augment_rng))
+            logits_fake = discriminator(diff_augment(fake.detach(), policy, augment_rng))
             d_loss = bce(logits_real, ones) + bce(logits_fake, zeros)
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()
-            g_loss = bce(discriminator(fake), ones)
+            g_loss = bce(discriminator(diff_augment(fake, policy, augment_rng)), ones)
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             opt_g.step()

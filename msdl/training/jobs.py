@@ -39,7 +39,7 @@ from msdl.training import figures
 from msdl.training.autoencoder import TrainConfig, fingerprint, metric_fields, save_model, train
 from msdl.training.common import process_group, write_metrics
 from msdl.training.gan import GanConfig, gan_fingerprint, save_gan, train_gan, write_gan_metrics
-from msdl.training.latent import reconstruct
+from msdl.training.latent import decode, reconstruct, sample_decoder_latents
 
 
 def train_config(model_config: dict, device: str) -> TrainConfig:
@@ -75,29 +75,41 @@ def load_normalized(
     return normalize(train_images, normalization), normalize(test_images, normalization), data_ids
 
 
-CALIBRATION_IMAGES = 256  # training images whose reconstructions calibrate the grain decoding
+CALIBRATION_IMAGES = 256  # training images whose reconstructions (and as many samples) calibrate the grain decoding
+CALIBRATION_SEED = 7919  # of the calibration's sample latents: not the evaluation's seed (0), not its samples
 
 
 def calibrate_grain_decoding(
     model: nn.Module, train_images: np.ndarray, normalization: dict, logger: logging.Logger
 ) -> dict:
-    """``boundary_distance``: ``normalization`` with ``smoothing`` and ``dynamics``, the blur
-    and grain markers' depth at which the trained model's reconstructions of the first
-    :data:`CALIBRATION_IMAGES` training images (normalized: distance maps) have as many
-    grains and boundary pixels as those images (:func:`msdl.grain_images.calibrate_decoding`;
-    no test image is used)."""
+    """``boundary_distance``: ``normalization`` with the blur and grain markers' depth
+    (:func:`msdl.grain_images.calibrate_decoding`) at which the trained model's outputs
+    have as many grains and boundary pixels as the first :data:`CALIBRATION_IMAGES`
+    training images (normalized: distance maps); no test image is used. Twice:
+    ``smoothing``/``dynamics`` for its reconstructions of those images, and
+    ``sample_smoothing``/``sample_dynamics`` for as many decoder samples (a VAE's prior, an
+    AE's Gaussian fit to the images' latents, :func:`sample_decoder_latents`). Samples come
+    from latents the decoder was never trained on, and their maps are flatter: with the
+    reconstructions' depth, vae_kmc_gg's prior samples had 1.8x the images' grains."""
     x = train_images[:CALIBRATION_IMAGES]
     scale, mean = np.float32(normalization["scale"]), np.float32(normalization["mean"])
-    best, ratios = calibrate_decoding(
-        reconstruct(model, x) * scale + mean, x * scale + mean, normalization["threshold"], normalization["render_size"]
-    )
-    logger.info(
-        f"grain decoding: smoothing {best['smoothing']} px, marker dynamics {best['dynamics']} px (reconstructions "
-        f"of {len(x)} training images over the images, grains/boundary pixels, by (smoothing, dynamics): "
-        + ", ".join(f"{k}: {g:.2f}/{b:.2f}" for k, (g, b) in ratios.items())
-        + ")"
-    )
-    return normalization | best
+    outputs = {
+        "": ("reconstructions", reconstruct(model, x)),
+        "sample_": ("decoder samples", decode(model, sample_decoder_latents(model, x, len(x), CALIBRATION_SEED))),
+    }
+    calibrated = dict(normalization)
+    for prefix, (what, maps) in outputs.items():
+        best, ratios = calibrate_decoding(
+            maps * scale + mean, x * scale + mean, normalization["threshold"], normalization["render_size"]
+        )
+        logger.info(
+            f"grain decoding of {what}: smoothing {best['smoothing']} px, marker dynamics {best['dynamics']} px "
+            f"({what} of {len(x)} training images over the images, grains/boundary pixels, by (smoothing, dynamics): "
+            + ", ".join(f"{k}: {g:.2f}/{b:.2f}" for k, (g, b) in ratios.items())
+            + ")"
+        )
+        calibrated |= {f"{prefix}smoothing": best["smoothing"], f"{prefix}dynamics": best["dynamics"]}
+    return calibrated
 
 
 def train_model(
@@ -177,7 +189,12 @@ def run_training(
 def gan_config(entry: dict, device: str) -> GanConfig:
     """A :class:`GanConfig` from a ``gans.<name>`` config entry."""
     keys = ("epochs", "batch_size", "learning_rate", "beta1", "latent_dim", "seed", "samples", "diversity_samples")
-    return GanConfig(**{k: entry[k] for k in keys}, device=device, figure_epochs=sorted(entry["figure_epochs"]))
+    return GanConfig(
+        **{k: entry[k] for k in keys},
+        augment=entry.get("augment", "none"),
+        device=device,
+        figure_epochs=sorted(entry["figure_epochs"]),
+    )
 
 
 def run_gan_training(
