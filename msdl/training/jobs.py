@@ -97,10 +97,11 @@ def calibrate_grain_decoding(
         "": ("reconstructions", reconstruct(model, x)),
         "sample_": ("decoder samples", decode(model, sample_decoder_latents(model, x, len(x), CALIBRATION_SEED))),
     }
+    exact = x * scale + mean  # the images' distance maps, in pixels
     calibrated = dict(normalization)
     for prefix, (what, maps) in outputs.items():
         best, ratios = calibrate_decoding(
-            maps * scale + mean, x * scale + mean, normalization["threshold"], normalization["render_size"]
+            maps * scale + mean, exact, normalization["threshold"], normalization["render_size"]
         )
         logger.info(
             f"grain decoding of {what}: smoothing {best['smoothing']} px, marker dynamics {best['dynamics']} px "
